@@ -1,1 +1,60 @@
-pub fn _placeholder() {}
+//! # optax-core
+//!
+//! Optax's gradient transformations for Burn: composable building blocks (`scale_by_adam`,
+//! `clip_by_global_norm`, `add_decayed_weights`, ...) combined with `chain`, `partition` and
+//! `masked` into optimizers (`adam`, `adamw`, `sgd`, ...), with schedules, losses, tree
+//! utilities and specs. Names, arguments, defaults, sign conventions and numerics follow
+//! Optax 0.2.8, so Optax code ports line by line:
+//!
+//! ```no_run
+//! use optax_core::prelude::*;
+//! use optax_core::adam;
+//! use burn::tensor::{Device, Tensor};
+//!
+//! let device = Device::flex();
+//! let params = Tree::builder()
+//!     .leaf("w", Tensor::<2>::zeros([3, 2], &device))
+//!     .build()?;
+//! let optimizer = adam(1e-2);
+//! let mut state = optimizer.init(&params)?;
+//! let grads = params.map(|t| t.ones_like());
+//! let (updates, next) = optimizer.update(grads, &state, Some(&params), &Extra::none())?;
+//! state = next;
+//! let params = apply_updates(&params, &updates)?;
+//! # let _ = (state, params);
+//! # Ok::<(), optax_core::OptaxError>(())
+//! ```
+//!
+//! The sign convention is Optax's: updates are added to the parameters, and
+//! `scale_by_learning_rate` negates the step.
+
+pub mod alias;
+mod apply;
+pub mod combine;
+pub mod device;
+mod error;
+mod hyper;
+pub mod losses;
+pub mod schedules;
+pub mod spec;
+mod state;
+mod transform;
+pub mod transforms;
+pub mod tree;
+
+/// The traits and types most programs need: `use optax_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{apply_updates, Extra, GradientTransformation, Hyper, IntoTransformation, OptaxError, State, Transform, Tree};
+}
+
+pub use alias::*;
+pub use apply::{apply_updates, incremental_update, periodic_update};
+pub use combine::*;
+pub use error::{OptaxError, Result};
+pub use hyper::{Hyper, Scalar};
+pub use schedules::*;
+pub use spec::{from_spec, from_spec_str, schedule_from_spec};
+pub use state::{safe_increment, State, StateRecord};
+pub use transform::{Extra, GradientTransformation, IntoTransformation, Transform};
+pub use transforms::*;
+pub use tree::{apply_updates_to_module, Tree, TreeBuilder, TreeDef};

@@ -1,0 +1,98 @@
+//! `adam` and `nadam`.
+//!
+//! Kingma & Ba, *Adam: A Method for Stochastic Optimization*, ICLR 2015
+//! (<https://arxiv.org/abs/1412.6980>); NAdam: Dozat, ICLR 2016 workshop.
+
+use burn::tensor::DType;
+
+use crate::chain;
+use crate::error::Result;
+use crate::hyper::Hyper;
+use crate::transform::GradientTransformation;
+use crate::transforms::{scale_by_adam, scale_by_learning_rate};
+
+/// The Adam optimizer: `chain(scale_by_adam(..), scale_by_learning_rate(lr))` (`optax.adam`).
+#[derive(Clone, Debug)]
+pub struct Adam {
+    pub(crate) learning_rate: Hyper,
+    pub(crate) b1: Hyper,
+    pub(crate) b2: Hyper,
+    pub(crate) eps: Hyper,
+    pub(crate) eps_root: Hyper,
+    pub(crate) mu_dtype: Option<DType>,
+    pub(crate) nesterov: bool,
+}
+
+/// `optax.adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, *, nesterov=False)`.
+pub fn adam(learning_rate: impl Into<Hyper>) -> Adam {
+    Adam {
+        learning_rate: learning_rate.into(),
+        b1: 0.9.into(),
+        b2: 0.999.into(),
+        eps: 1e-8.into(),
+        eps_root: 0.0.into(),
+        mu_dtype: None,
+        nesterov: false,
+    }
+}
+
+/// `optax.nadam`: [`adam`] with `nesterov=True`.
+pub fn nadam(learning_rate: impl Into<Hyper>) -> Adam {
+    adam(learning_rate).nesterov(true)
+}
+
+impl Adam {
+    /// Decay of the first moment.
+    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
+        self.b1 = b1.into();
+        self
+    }
+
+    /// Decay of the second moment.
+    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
+        self.b2 = b2.into();
+        self
+    }
+
+    /// Added to the denominator outside the square root.
+    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
+        self.eps = eps.into();
+        self
+    }
+
+    /// Added to the second moment inside the square root.
+    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
+        self.eps_root = eps_root.into();
+        self
+    }
+
+    /// Storage dtype of the first moment.
+    pub fn mu_dtype(mut self, mu_dtype: Option<DType>) -> Self {
+        self.mu_dtype = mu_dtype;
+        self
+    }
+
+    /// Nesterov momentum (NAdam).
+    pub fn nesterov(mut self, nesterov: bool) -> Self {
+        self.nesterov = nesterov;
+        self
+    }
+
+    /// The chain this alias stands for.
+    pub fn build(&self) -> GradientTransformation {
+        let scaling = scale_by_adam()
+            .b1(self.b1.clone())
+            .b2(self.b2.clone())
+            .eps(self.eps.clone())
+            .eps_root(self.eps_root.clone())
+            .mu_dtype(self.mu_dtype)
+            .nesterov(self.nesterov);
+        GradientTransformation::new(chain![scaling, scale_by_learning_rate(self.learning_rate.clone())])
+    }
+
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+crate::alias_transform!(Adam);

@@ -1,0 +1,170 @@
+//! `rmsprop`: RMSProp, plain or centered, with optional (Nesterov) momentum.
+//!
+//! Hinton, *Neural Networks for Machine Learning*, Coursera lecture 6e, 2012
+//! (<http://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf>); the centered
+//! form: Graves, *Generating Sequences With Recurrent Neural Networks*, 2013
+//! (<https://arxiv.org/abs/1308.0850>).
+//!
+//! ```text
+//! s_t = scale_by_rms(g_t)            (scale_by_stddev(g_t) when centered)
+//! u_t = -lr_t · s_t
+//! u_t = trace(u_t; momentum, nesterov)   when momentum is given
+//! ```
+
+use crate::chain;
+use crate::error::Result;
+use crate::hyper::Hyper;
+use crate::transform::GradientTransformation;
+use crate::transforms::{identity, scale_by_learning_rate, scale_by_rms, scale_by_stddev, trace};
+
+/// `chain(scale_by_rms(..) or scale_by_stddev(..), scale_by_learning_rate(lr),
+/// trace(momentum, nesterov) or identity())` (`optax.rmsprop`).
+#[derive(Clone, Debug)]
+pub struct RmsProp {
+    pub(crate) learning_rate: Hyper,
+    pub(crate) decay: Hyper,
+    pub(crate) eps: Hyper,
+    pub(crate) initial_scale: Hyper,
+    pub(crate) eps_in_sqrt: bool,
+    pub(crate) centered: bool,
+    pub(crate) momentum: Option<Hyper>,
+    pub(crate) nesterov: bool,
+    pub(crate) bias_correction: bool,
+}
+
+/// `optax.rmsprop(learning_rate, decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True,
+/// centered=False, momentum=None, nesterov=False, bias_correction=False)`.
+pub fn rmsprop(learning_rate: impl Into<Hyper>) -> RmsProp {
+    RmsProp {
+        learning_rate: learning_rate.into(),
+        decay: 0.9.into(),
+        eps: 1e-8.into(),
+        initial_scale: 0.0.into(),
+        eps_in_sqrt: true,
+        centered: false,
+        momentum: None,
+        nesterov: false,
+        bias_correction: false,
+    }
+}
+
+impl RmsProp {
+    /// Decay of the moving average of squared gradients.
+    pub fn decay(mut self, decay: impl Into<Hyper>) -> Self {
+        self.decay = decay.into();
+        self
+    }
+
+    /// Added to the denominator (inside or outside the square root, see `eps_in_sqrt`).
+    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
+        self.eps = eps.into();
+        self
+    }
+
+    /// Initial value of the second moment.
+    pub fn initial_scale(mut self, initial_scale: impl Into<Hyper>) -> Self {
+        self.initial_scale = initial_scale.into();
+        self
+    }
+
+    /// Whether `eps` is added inside the square root.
+    pub fn eps_in_sqrt(mut self, eps_in_sqrt: bool) -> Self {
+        self.eps_in_sqrt = eps_in_sqrt;
+        self
+    }
+
+    /// Centered RMSProp: divide by the standard deviation instead of the RMS.
+    pub fn centered(mut self, centered: bool) -> Self {
+        self.centered = centered;
+        self
+    }
+
+    /// Momentum decay of a `trace` after the step (none by default).
+    pub fn momentum(mut self, momentum: impl Into<Hyper>) -> Self {
+        self.momentum = Some(momentum.into());
+        self
+    }
+
+    /// Sets or clears the momentum.
+    pub fn momentum_opt(mut self, momentum: Option<Hyper>) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Nesterov momentum (used only with `momentum`).
+    pub fn nesterov(mut self, nesterov: bool) -> Self {
+        self.nesterov = nesterov;
+        self
+    }
+
+    /// Bias-correct the moving averages.
+    pub fn bias_correction(mut self, bias_correction: bool) -> Self {
+        self.bias_correction = bias_correction;
+        self
+    }
+
+    /// The chain this alias stands for.
+    pub fn build(&self) -> GradientTransformation {
+        let scaling = if self.centered {
+            GradientTransformation::new(
+                scale_by_stddev()
+                    .decay(self.decay.clone())
+                    .eps(self.eps.clone())
+                    .initial_scale(self.initial_scale.clone())
+                    .eps_in_sqrt(self.eps_in_sqrt)
+                    .bias_correction(self.bias_correction),
+            )
+        } else {
+            GradientTransformation::new(
+                scale_by_rms()
+                    .decay(self.decay.clone())
+                    .eps(self.eps.clone())
+                    .initial_scale(self.initial_scale.clone())
+                    .eps_in_sqrt(self.eps_in_sqrt)
+                    .bias_correction(self.bias_correction),
+            )
+        };
+        let momentum = match &self.momentum {
+            Some(m) => GradientTransformation::new(trace(m.clone()).nesterov(self.nesterov)),
+            None => GradientTransformation::new(identity()),
+        };
+        GradientTransformation::new(chain![scaling, scale_by_learning_rate(self.learning_rate.clone()), momentum])
+    }
+
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+crate::alias_transform!(RmsProp);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::OptaxError;
+    use crate::schedules::Schedule;
+    use crate::{State, Transform, Tree};
+    use burn::tensor::{Device, Tensor};
+
+    fn params() -> Tree {
+        let device = Device::flex();
+        Tree::builder()
+            .leaf("w", Tensor::<1>::from_floats([1.0, -2.0], &device))
+            .build()
+            .unwrap()
+    }
+
+    fn invalid(r: Result<State>) -> bool {
+        matches!(r, Err(OptaxError::InvalidHyperparameter { .. }))
+    }
+
+    #[test]
+    fn invalid_hyperparameters_are_errors() {
+        let p = params();
+        assert!(invalid(rmsprop(0.1).decay(1.0).init(&p)));
+        assert!(invalid(rmsprop(0.1).centered(true).eps(-1.0).init(&p)));
+        assert!(invalid(rmsprop(0.1).momentum(f64::NAN).init(&p)));
+        assert!(invalid(rmsprop(0.1).momentum(Schedule::new(|_| 0.9)).init(&p)));
+        assert!(rmsprop(Schedule::new(|_| 0.1)).init(&p).is_ok());
+    }
+}

@@ -1,0 +1,50 @@
+//! `masked`: apply a transformation to some leaves only.
+
+use crate::combine::Mask;
+use crate::error::Result;
+use crate::state::State;
+use crate::transform::{Extra, GradientTransformation, IntoTransformation, Transform};
+use crate::tree::Tree;
+
+/// Applies `inner` to the leaves where the mask is true; the other leaves pass through
+/// unchanged. The inner transformation sees, and keeps state for, the selected leaves only
+/// (`optax.masked`).
+#[derive(Clone, Debug)]
+pub struct Masked {
+    inner: GradientTransformation,
+    mask: Mask,
+}
+
+/// `optax.masked(inner, mask)`.
+pub fn masked(inner: impl IntoTransformation, mask: impl Into<Mask>) -> Masked {
+    Masked {
+        inner: inner.into_transformation(),
+        mask: mask.into(),
+    }
+}
+
+impl Transform for Masked {
+    fn init(&self, params: &Tree) -> Result<State> {
+        let idx = self.mask.indices(params.def())?;
+        let inner = self.inner.init(&params.subset(&idx))?;
+        Ok(State::record("MaskedState", vec![("inner_state", inner)]))
+    }
+
+    fn update(&self, updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)> {
+        let inner_state = state.field("inner_state")?;
+        let idx = self.mask.indices(updates.def())?;
+        if let Some(p) = params {
+            updates.check_same_structure(p)?;
+        }
+        let sub_params = params.map(|p| p.subset(&idx));
+        let (sub, inner_state) = self.inner.update(updates.subset(&idx), inner_state, sub_params.as_ref(), extra)?;
+        Ok((
+            updates.replace_subset(&idx, sub),
+            State::record("MaskedState", vec![("inner_state", inner_state)]),
+        ))
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.inner.validate()
+    }
+}

@@ -1,0 +1,13 @@
+//! Combinators: transformations built from other transformations.
+
+mod chain;
+mod freeze;
+mod mask;
+mod masked;
+mod partition;
+
+pub use chain::{chain, named_chain, Chain, NamedChain};
+pub use freeze::{freeze, selective_transform};
+pub use mask::{Labels, Mask};
+pub use masked::{masked, Masked};
+pub use partition::{partition, Partition};

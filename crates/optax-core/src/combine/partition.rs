@@ -1,0 +1,90 @@
+//! `partition`: a different transformation for each label of the leaves.
+
+use crate::combine::{masked, Labels, Mask};
+use crate::error::{OptaxError, Result};
+use crate::state::State;
+use crate::transform::{Extra, GradientTransformation, Transform};
+use crate::tree::{Tree, TreeDef};
+
+/// Applies to each leaf the transformation of its label (`optax.partition`, formerly
+/// `multi_transform`). The state keeps one masked state per label, in the order the
+/// transformations were given.
+#[derive(Clone, Debug)]
+pub struct Partition {
+    transforms: Vec<(String, GradientTransformation)>,
+    labels: Labels,
+}
+
+/// `optax.partition(transforms, param_labels)`.
+pub fn partition(transforms: Vec<(String, GradientTransformation)>, param_labels: Labels) -> Partition {
+    Partition {
+        transforms,
+        labels: param_labels,
+    }
+}
+
+impl Partition {
+    fn masks(&self, def: &TreeDef) -> Result<Vec<Mask>> {
+        let labels = self.labels.values(def)?;
+        if let Some(label) = labels.iter().find(|l| !self.transforms.iter().any(|(k, _)| k == *l)) {
+            return Err(OptaxError::invalid(
+                "param_labels",
+                format!("label `{label}` has no transformation"),
+            ));
+        }
+        Ok(self
+            .transforms
+            .iter()
+            .map(|(k, _)| {
+                let mine: Vec<(String, bool)> = def
+                    .paths()
+                    .iter()
+                    .zip(&labels)
+                    .map(|(p, l)| (p.clone(), l == k))
+                    .collect();
+                Mask::Map(mine)
+            })
+            .collect())
+    }
+}
+
+impl Transform for Partition {
+    fn init(&self, params: &Tree) -> Result<State> {
+        self.validate()?;
+        let masks = self.masks(params.def())?;
+        let states = self
+            .transforms
+            .iter()
+            .zip(masks)
+            .map(|((k, t), m)| Ok((k.clone(), masked(t.clone(), m).init(params)?)))
+            .collect::<Result<_>>()?;
+        Ok(State::record("PartitionState", vec![("inner_states", State::Map(states))]))
+    }
+
+    fn update(&self, mut updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)> {
+        let states = state.field("inner_states")?.as_map()?;
+        if states.len() != self.transforms.len() {
+            return Err(OptaxError::state("PartitionState", "one state per label expected"));
+        }
+        let masks = self.masks(updates.def())?;
+        let mut next = Vec::with_capacity(states.len());
+        for (((k, t), m), (key, s)) in self.transforms.iter().zip(masks).zip(states) {
+            if k != key {
+                return Err(OptaxError::state("PartitionState", format!("state `{key}` where `{k}` was expected")));
+            }
+            let (u, s) = masked(t.clone(), m).update(updates, s, params, extra)?;
+            updates = u;
+            next.push((k.clone(), s));
+        }
+        Ok((updates, State::record("PartitionState", vec![("inner_states", State::Map(next))])))
+    }
+
+    fn validate(&self) -> Result<()> {
+        for (i, (name, _)) in self.transforms.iter().enumerate() {
+            if self.transforms[..i].iter().any(|(n, _)| n == name) {
+                return Err(OptaxError::invalid("transforms", format!("label `{name}` is given twice")));
+            }
+        }
+        self.transforms.iter().try_for_each(|(_, t)| t.validate())
+    }
+}

@@ -1,0 +1,154 @@
+//! `scale_by_adam`: rescale updates by Adam's bias-corrected moments.
+//!
+//! Kingma & Ba, *Adam: A Method for Stochastic Optimization*, ICLR 2015
+//! (<https://arxiv.org/abs/1412.6980>); the Nesterov form is Dozat, *Incorporating Nesterov
+//! Momentum into Adam*, ICLR 2016 workshop.
+//!
+//! ```text
+//! m_t = b1·m_{t-1} + (1 - b1)·g_t
+//! v_t = b2·v_{t-1} + (1 - b2)·g_t²
+//! m̂_t = m_t / (1 - b1^t)                                     (plain)
+//! m̂_t = b1·m_t / (1 - b1^{t+1}) + (1 - b1)·g_t / (1 - b1^t)   (nesterov)
+//! v̂_t = v_t / (1 - b2^t)
+//! u_t = m̂_t / (sqrt(v̂_t + eps_root) + eps)
+//! ```
+
+use burn::tensor::DType;
+
+use crate::error::Result;
+use crate::hyper::Hyper;
+use crate::state::{safe_increment, State};
+use crate::transform::{Extra, Transform};
+use crate::tree::{self, Tree};
+
+/// Adam's scaling (`optax.scale_by_adam`). State `ScaleByAdamState(count, mu, nu)`.
+#[derive(Clone, Debug)]
+pub struct ScaleByAdam {
+    pub(crate) b1: Hyper,
+    pub(crate) b2: Hyper,
+    pub(crate) eps: Hyper,
+    pub(crate) eps_root: Hyper,
+    pub(crate) mu_dtype: Option<DType>,
+    pub(crate) nesterov: bool,
+}
+
+/// `optax.scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, *, nesterov=False)`.
+pub fn scale_by_adam() -> ScaleByAdam {
+    ScaleByAdam {
+        b1: 0.9.into(),
+        b2: 0.999.into(),
+        eps: 1e-8.into(),
+        eps_root: 0.0.into(),
+        mu_dtype: None,
+        nesterov: false,
+    }
+}
+
+impl ScaleByAdam {
+    /// Decay of the first moment.
+    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
+        self.b1 = b1.into();
+        self
+    }
+
+    /// Decay of the second moment.
+    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
+        self.b2 = b2.into();
+        self
+    }
+
+    /// Added to the denominator outside the square root.
+    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
+        self.eps = eps.into();
+        self
+    }
+
+    /// Added to the second moment inside the square root.
+    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
+        self.eps_root = eps_root.into();
+        self
+    }
+
+    /// Storage dtype of the first moment.
+    pub fn mu_dtype(mut self, mu_dtype: Option<DType>) -> Self {
+        self.mu_dtype = mu_dtype;
+        self
+    }
+
+    /// Nesterov momentum (NAdam).
+    pub fn nesterov(mut self, nesterov: bool) -> Self {
+        self.nesterov = nesterov;
+        self
+    }
+}
+
+/// Checks a decay rate in `[0, 1)`.
+pub(crate) fn check_decay(h: &Hyper, name: &str) -> Result<()> {
+    h.scalar(name)?;
+    h.check(name, |v| (0.0..1.0).contains(&v), "must be in [0, 1)")
+}
+
+/// Checks a non-negative, finite constant.
+pub(crate) fn check_nonneg(h: &Hyper, name: &str) -> Result<()> {
+    h.scalar(name)?;
+    h.check(name, |v| v >= 0.0 && v.is_finite(), "must be finite and >= 0")
+}
+
+impl Transform for ScaleByAdam {
+    fn init(&self, params: &Tree) -> Result<State> {
+        self.validate()?;
+        let mu = match self.mu_dtype {
+            Some(d) => tree::cast(&tree::zeros_like(params), d)?,
+            None => tree::zeros_like(params),
+        };
+        Ok(State::record(
+            "ScaleByAdamState",
+            vec![
+                ("count", State::Int(0)),
+                ("mu", State::Tree(mu)),
+                ("nu", State::Tree(tree::zeros_like(params))),
+            ],
+        ))
+    }
+
+    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+        state.expect_record("ScaleByAdamState")?;
+        let count = state.field("count")?.as_int()?;
+        let mu = state.field("mu")?.tree_like(&updates)?;
+        let nu = state.field("nu")?.tree_like(&updates)?;
+        let (b1, b2) = (self.b1.scalar("b1")?, self.b2.scalar("b2")?);
+        let (eps, eps_root) = (self.eps.scalar("eps")?, self.eps_root.scalar("eps_root")?);
+
+        let mu = tree::update_moment(&updates, mu, &b1, 1)?;
+        let nu = tree::update_moment_per_elem_norm(&updates, nu, &b2, 2)?;
+        let count_inc = safe_increment(count);
+        let mu_hat = if self.nesterov {
+            let m = tree::bias_correction(&mu, &b1, safe_increment(count_inc));
+            let g = tree::bias_correction(&updates, &b1, count_inc);
+            let keep = 1.0 - b1.clone();
+            m.zip_map(&g, |m, g| b1.mul_tensor(m) + keep.mul_tensor(g))?
+        } else {
+            tree::bias_correction(&mu, &b1, count_inc)
+        };
+        let nu_hat = tree::bias_correction(&nu, &b2, count_inc);
+        let updates = mu_hat.zip_map(&nu_hat, |m, v| m / eps.add_tensor(eps_root.add_tensor(v).sqrt()))?;
+        let mu = match self.mu_dtype {
+            Some(d) => tree::cast(&mu, d)?,
+            None => mu,
+        };
+        Ok((
+            updates,
+            State::record(
+                "ScaleByAdamState",
+                vec![("count", State::Int(count_inc)), ("mu", State::Tree(mu)), ("nu", State::Tree(nu))],
+            ),
+        ))
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_decay(&self.b1, "b1")?;
+        check_decay(&self.b2, "b2")?;
+        check_nonneg(&self.eps, "eps")?;
+        check_nonneg(&self.eps_root, "eps_root")
+    }
+}

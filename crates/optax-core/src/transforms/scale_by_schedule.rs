@@ -1,0 +1,34 @@
+//! `scale_by_schedule`: multiply updates by a function of the step count.
+
+use crate::error::Result;
+use crate::schedules::Schedule;
+use crate::state::{safe_increment, State};
+use crate::transform::{Extra, Transform};
+use crate::tree::Tree;
+
+/// `u ← step_size_fn(count) · u`, with `count` starting at 0 (`optax.scale_by_schedule`).
+#[derive(Clone, Debug)]
+pub struct ScaleBySchedule {
+    step_size_fn: Schedule,
+}
+
+/// `optax.scale_by_schedule(step_size_fn)`.
+pub fn scale_by_schedule(step_size_fn: Schedule) -> ScaleBySchedule {
+    ScaleBySchedule { step_size_fn }
+}
+
+impl Transform for ScaleBySchedule {
+    fn init(&self, _params: &Tree) -> Result<State> {
+        Ok(State::record("ScaleByScheduleState", vec![("count", State::Int(0))]))
+    }
+
+    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+        state.expect_record("ScaleByScheduleState")?;
+        let count = state.field("count")?.as_int()?;
+        let step_size = self.step_size_fn.at(count);
+        Ok((
+            updates.into_map(|u| u.mul_scalar(step_size)),
+            State::record("ScaleByScheduleState", vec![("count", State::Int(safe_increment(count)))]),
+        ))
+    }
+}

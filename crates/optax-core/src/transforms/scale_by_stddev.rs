@@ -1,0 +1,169 @@
+//! `scale_by_stddev`: rescale updates by the root of the centered moving average of their
+//! squares (the denominator of centered RMSProp).
+//!
+//! Graves, *Generating Sequences With Recurrent Neural Networks*, 2013
+//! (<https://arxiv.org/abs/1308.0850>), eq. 38–41.
+//!
+//! ```text
+//! m_t = decay·m_{t-1} + (1 - decay)·g_t
+//! v_t = decay·v_{t-1} + (1 - decay)·g_t²          (v_0 = initial_scale)
+//! m̂_t, v̂_t = m_t, v_t / (1 - decay^t)            (bias_correction, else m̂ = m, v̂ = v)
+//! u_t = g_t / sqrt(v̂_t - m̂_t² + eps)             (eps_in_sqrt)
+//! u_t = g_t / (sqrt(v̂_t - m̂_t²) + eps)           (otherwise)
+//! ```
+
+use crate::error::Result;
+use crate::hyper::Hyper;
+use crate::state::{safe_increment, State};
+use crate::transform::{Extra, Transform};
+use crate::transforms::{check_decay, check_nonneg};
+use crate::tree::{self, Tree};
+
+use super::scale_by_rms::rms_scaling;
+
+/// Centered RMS scaling (`optax.scale_by_stddev`). State `ScaleByRStdDevState(mu, nu)`, or
+/// `ScaleByRStdDevWithCountState(count, mu, nu)` with `bias_correction`.
+#[derive(Clone, Debug)]
+pub struct ScaleByStddev {
+    pub(crate) decay: Hyper,
+    pub(crate) eps: Hyper,
+    pub(crate) initial_scale: Hyper,
+    pub(crate) eps_in_sqrt: bool,
+    pub(crate) bias_correction: bool,
+}
+
+/// `optax.scale_by_stddev(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True,
+/// bias_correction=False)`.
+pub fn scale_by_stddev() -> ScaleByStddev {
+    ScaleByStddev {
+        decay: 0.9.into(),
+        eps: 1e-8.into(),
+        initial_scale: 0.0.into(),
+        eps_in_sqrt: true,
+        bias_correction: false,
+    }
+}
+
+impl ScaleByStddev {
+    /// Decay of both moving averages.
+    pub fn decay(mut self, decay: impl Into<Hyper>) -> Self {
+        self.decay = decay.into();
+        self
+    }
+
+    /// Added to the denominator (inside or outside the square root, see `eps_in_sqrt`).
+    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
+        self.eps = eps.into();
+        self
+    }
+
+    /// Initial value of the second moment.
+    pub fn initial_scale(mut self, initial_scale: impl Into<Hyper>) -> Self {
+        self.initial_scale = initial_scale.into();
+        self
+    }
+
+    /// Whether `eps` is added inside the square root or outside it.
+    pub fn eps_in_sqrt(mut self, eps_in_sqrt: bool) -> Self {
+        self.eps_in_sqrt = eps_in_sqrt;
+        self
+    }
+
+    /// Divide both moving averages by `1 - decay^t` (keeps a step count in the state).
+    pub fn bias_correction(mut self, bias_correction: bool) -> Self {
+        self.bias_correction = bias_correction;
+        self
+    }
+}
+
+/// The state record, with or without the count.
+fn stddev_state(count: Option<i64>, mu: Tree, nu: Tree) -> State {
+    match count {
+        Some(c) => State::record(
+            "ScaleByRStdDevWithCountState",
+            vec![("count", State::Int(c)), ("mu", State::Tree(mu)), ("nu", State::Tree(nu))],
+        ),
+        None => State::record("ScaleByRStdDevState", vec![("mu", State::Tree(mu)), ("nu", State::Tree(nu))]),
+    }
+}
+
+impl Transform for ScaleByStddev {
+    fn init(&self, params: &Tree) -> Result<State> {
+        self.validate()?;
+        let initial_scale = self.initial_scale.scalar("initial_scale")?;
+        let nu = params.map(|p| initial_scale.add_tensor(p.zeros_like()));
+        Ok(stddev_state(self.bias_correction.then_some(0), tree::zeros_like(params), nu))
+    }
+
+    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+        let count = if self.bias_correction {
+            state.expect_record("ScaleByRStdDevWithCountState")?;
+            Some(state.field("count")?.as_int()?)
+        } else {
+            state.expect_record("ScaleByRStdDevState")?;
+            None
+        };
+        let mu = state.field("mu")?.tree_like(&updates)?;
+        let nu = state.field("nu")?.tree_like(&updates)?;
+        let (decay, eps) = (self.decay.scalar("decay")?, self.eps.scalar("eps")?);
+
+        let mu = tree::update_moment(&updates, mu, &decay, 1)?;
+        let nu = tree::update_moment_per_elem_norm(&updates, nu, &decay, 2)?;
+        let count_inc = count.map(safe_increment);
+        let (mu_hat, nu_hat) = match count_inc {
+            Some(c) => (tree::bias_correction(&mu, &decay, c), tree::bias_correction(&nu, &decay, c)),
+            None => (mu.clone(), nu.clone()),
+        };
+        let variance = nu_hat.zip_map(&mu_hat, |n, m| n - m.clone() * m)?;
+        let updates = variance.zip_map(&updates, |var, g| rms_scaling(var, &eps, self.eps_in_sqrt) * g)?;
+        Ok((updates, stddev_state(count_inc, mu, nu)))
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_decay(&self.decay, "decay")?;
+        check_nonneg(&self.eps, "eps")?;
+        check_nonneg(&self.initial_scale, "initial_scale")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::OptaxError;
+    use crate::schedules::Schedule;
+    use burn::tensor::{Device, Tensor};
+
+    fn params() -> Tree {
+        let device = Device::flex();
+        Tree::builder()
+            .leaf("w", Tensor::<1>::from_floats([1.0, -2.0, 3.0], &device))
+            .build()
+            .unwrap()
+    }
+
+    fn invalid(r: Result<State>) -> bool {
+        matches!(r, Err(OptaxError::InvalidHyperparameter { .. }))
+    }
+
+    #[test]
+    fn invalid_hyperparameters_are_errors() {
+        let p = params();
+        assert!(invalid(scale_by_stddev().decay(1.5).init(&p)));
+        assert!(invalid(scale_by_stddev().decay(Schedule::new(|_| 0.9)).init(&p)));
+        assert!(invalid(scale_by_stddev().eps(-1.0).init(&p)));
+        assert!(invalid(scale_by_stddev().initial_scale(f64::INFINITY).init(&p)));
+    }
+
+    #[test]
+    fn state_variants_follow_bias_correction() {
+        let p = params();
+        let s = scale_by_stddev().init(&p).unwrap();
+        assert!(s.expect_record("ScaleByRStdDevState").is_ok());
+        let t = scale_by_stddev().bias_correction(true);
+        let s = t.init(&p).unwrap();
+        assert!(s.expect_record("ScaleByRStdDevWithCountState").is_ok());
+        assert!(scale_by_stddev().update(p.clone(), &s, None, &Extra::none()).is_err());
+        let (_, s) = t.update(p.clone(), &s, None, &Extra::none()).unwrap();
+        assert_eq!(s.field("count").unwrap().as_int().unwrap(), 1);
+    }
+}
