@@ -15,7 +15,7 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::losses::sigmoid_binary_cross_entropy;
-use optax_core::{adam, apply_updates_to_module, Extra, Tree};
+use optax_core::{adam, apply_updates_to_module, Extra, Transform, Tree};
 use optax_train::{open_device, EvalSet, HostData, BITS, CLASSES, HIDDEN, PRINT_EVERY};
 
 /// The quickstart's MLP: `relu(x · hidden) · output`, no biases.

@@ -416,8 +416,7 @@ fn fit(
 fn read_losses(pending: Vec<Tensor<1>>) -> Result<Vec<f32>, Error> {
     Tensor::cat(pending, 0)
         .into_data()
-        .convert::<f32>()
-        .to_vec::<f32>()
+        .try_to_vec_as::<f32>()
         .map_err(|e| Error::Optax(OptaxError::Io(format!("reading the losses: {e:?}"))))
 }
 

@@ -88,10 +88,13 @@ fn scale_by_schedule(a: &mut Args) -> Result<GradientTransformation> {
 }
 
 fn scale_by_learning_rate(a: &mut Args) -> Result<GradientTransformation> {
-    let lr = a.sched_req("learning_rate")?;
-    let mut t = transforms::scale_by_learning_rate(lr);
-    set_args!(a, t; flip_sign: flag);
-    a.build(t)
+    // Optax's default `learning_rate=None` is the identity (no sign flip).
+    let lr = a.sched("learning_rate")?;
+    let flip_sign = a.flag("flip_sign")?.unwrap_or(true);
+    match lr {
+        Some(lr) => a.build(transforms::scale_by_learning_rate(lr).flip_sign(flip_sign)),
+        None => a.build(transforms::identity()),
+    }
 }
 
 fn scale_by_adam(a: &mut Args) -> Result<GradientTransformation> {
