@@ -248,7 +248,10 @@ impl Hyper {
     /// The value of a hyperparameter that takes no schedule.
     pub fn scalar(&self, name: &str) -> Result<Scalar> {
         match self {
-            Hyper::Schedule(_) => Err(OptaxError::invalid(name, "takes a number or a tensor, not a schedule")),
+            Hyper::Schedule(_) => Err(OptaxError::invalid(
+                name,
+                "takes a number or a tensor, not a schedule",
+            )),
             other => Ok(other.at(0)),
         }
     }

@@ -44,7 +44,10 @@ pub mod tree;
 
 /// The traits and types most programs need: `use optax_core::prelude::*;`.
 pub mod prelude {
-    pub use crate::{apply_updates, Extra, GradientTransformation, Hyper, IntoTransformation, OptaxError, State, Transform, Tree};
+    pub use crate::{
+        apply_updates, Extra, GradientTransformation, Hyper, IntoTransformation, OptaxError, State,
+        Transform, Tree,
+    };
 }
 
 pub use alias::*;

@@ -46,7 +46,10 @@ impl State {
     pub fn record(kind: &str, fields: Vec<(&str, State)>) -> State {
         State::Record {
             kind: kind.to_string(),
-            fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            fields: fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
         }
     }
 
@@ -58,7 +61,10 @@ impl State {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v)
                 .ok_or_else(|| OptaxError::state(kind.clone(), format!("no field `{name}`"))),
-            other => Err(OptaxError::state(name, format!("expected a record, found {}", other.variant()))),
+            other => Err(OptaxError::state(
+                name,
+                format!("expected a record, found {}", other.variant()),
+            )),
         }
     }
 
@@ -66,7 +72,10 @@ impl State {
     pub fn expect_record(&self, kind: &str) -> Result<&[(String, State)]> {
         match self {
             State::Record { kind: k, fields } if k == kind => Ok(fields),
-            other => Err(OptaxError::state(kind, format!("expected {kind}, found {}", other.describe()))),
+            other => Err(OptaxError::state(
+                kind,
+                format!("expected {kind}, found {}", other.describe()),
+            )),
         }
     }
 
@@ -74,7 +83,10 @@ impl State {
     pub fn as_int(&self) -> Result<i64> {
         match self {
             State::Int(v) => Ok(*v),
-            other => Err(OptaxError::state("int", format!("expected an integer, found {}", other.variant()))),
+            other => Err(OptaxError::state(
+                "int",
+                format!("expected an integer, found {}", other.variant()),
+            )),
         }
     }
 
@@ -82,7 +94,10 @@ impl State {
     pub fn as_float(&self) -> Result<f64> {
         match self {
             State::Float(v) => Ok(*v),
-            other => Err(OptaxError::state("float", format!("expected a float, found {}", other.variant()))),
+            other => Err(OptaxError::state(
+                "float",
+                format!("expected a float, found {}", other.variant()),
+            )),
         }
     }
 
@@ -90,7 +105,10 @@ impl State {
     pub fn as_bool(&self) -> Result<bool> {
         match self {
             State::Bool(v) => Ok(*v),
-            other => Err(OptaxError::state("bool", format!("expected a bool, found {}", other.variant()))),
+            other => Err(OptaxError::state(
+                "bool",
+                format!("expected a bool, found {}", other.variant()),
+            )),
         }
     }
 
@@ -98,7 +116,10 @@ impl State {
     pub fn as_tensor(&self) -> Result<&Tensor<1>> {
         match self {
             State::Tensor(t) => Ok(t),
-            other => Err(OptaxError::state("tensor", format!("expected a tensor, found {}", other.variant()))),
+            other => Err(OptaxError::state(
+                "tensor",
+                format!("expected a tensor, found {}", other.variant()),
+            )),
         }
     }
 
@@ -106,7 +127,10 @@ impl State {
     pub fn as_tree(&self) -> Result<&Tree> {
         match self {
             State::Tree(t) => Ok(t),
-            other => Err(OptaxError::state("tree", format!("expected a tree, found {}", other.variant()))),
+            other => Err(OptaxError::state(
+                "tree",
+                format!("expected a tree, found {}", other.variant()),
+            )),
         }
     }
 
@@ -123,8 +147,14 @@ impl State {
     pub fn as_tuple(&self, n: usize) -> Result<&[State]> {
         match self {
             State::Tuple(v) if v.len() == n => Ok(v),
-            State::Tuple(v) => Err(OptaxError::state("chain", format!("{} states for {n} transformations", v.len()))),
-            other => Err(OptaxError::state("chain", format!("expected a tuple, found {}", other.variant()))),
+            State::Tuple(v) => Err(OptaxError::state(
+                "chain",
+                format!("{} states for {n} transformations", v.len()),
+            )),
+            other => Err(OptaxError::state(
+                "chain",
+                format!("expected a tuple, found {}", other.variant()),
+            )),
         }
     }
 
@@ -132,7 +162,10 @@ impl State {
     pub fn as_map(&self) -> Result<&[(String, State)]> {
         match self {
             State::Map(v) => Ok(v),
-            other => Err(OptaxError::state("map", format!("expected a map, found {}", other.variant()))),
+            other => Err(OptaxError::state(
+                "map",
+                format!("expected a map, found {}", other.variant()),
+            )),
         }
     }
 
@@ -166,9 +199,18 @@ impl State {
     }
 
     fn collect<'a>(&'a self, name: &str, at: String, out: &mut Vec<(String, &'a State)>) {
-        let join = |k: &str| if at.is_empty() { k.to_string() } else { format!("{at}.{k}") };
+        let join = |k: &str| {
+            if at.is_empty() {
+                k.to_string()
+            } else {
+                format!("{at}.{k}")
+            }
+        };
         match self {
-            State::Record { fields: entries, .. } | State::Map(entries) => {
+            State::Record {
+                fields: entries, ..
+            }
+            | State::Map(entries) => {
                 for (k, v) in entries {
                     if k == name {
                         out.push((join(k), v));
@@ -220,7 +262,16 @@ impl State {
                 }
             }
             (State::Tree(a), State::Tree(b)) => a.check_same_structure(b),
-            (State::Record { kind: ka, fields: fa }, State::Record { kind: kb, fields: fb }) => {
+            (
+                State::Record {
+                    kind: ka,
+                    fields: fa,
+                },
+                State::Record {
+                    kind: kb,
+                    fields: fb,
+                },
+            ) => {
                 if ka != kb || fa.len() != fb.len() {
                     return mismatch(format!("found {kb}, expected {ka}"));
                 }
@@ -268,7 +319,9 @@ impl State {
                     .map(|(k, v)| Ok((k.clone(), v.to_record()?)))
                     .collect::<Result<_>>()?,
             },
-            State::Tuple(v) => StateRecord::Tuple(v.iter().map(State::to_record).collect::<Result<_>>()?),
+            State::Tuple(v) => {
+                StateRecord::Tuple(v.iter().map(State::to_record).collect::<Result<_>>()?)
+            }
             State::Map(v) => StateRecord::Map(
                 v.iter()
                     .map(|(k, s)| Ok((k.clone(), s.to_record()?)))
@@ -296,7 +349,11 @@ impl State {
                     .map(|(k, v)| Ok((k.clone(), State::from_record(v, device)?)))
                     .collect::<Result<_>>()?,
             },
-            StateRecord::Tuple(v) => State::Tuple(v.iter().map(|r| State::from_record(r, device)).collect::<Result<_>>()?),
+            StateRecord::Tuple(v) => State::Tuple(
+                v.iter()
+                    .map(|r| State::from_record(r, device))
+                    .collect::<Result<_>>()?,
+            ),
             StateRecord::Map(v) => State::Map(
                 v.iter()
                     .map(|(k, r)| Ok((k.clone(), State::from_record(r, device)?)))
@@ -328,7 +385,8 @@ impl State {
     /// `init` gives for the same optimizer and parameters): a corrupt or mismatched save is an
     /// error.
     pub fn from_json(json: &str, template: &State, device: &Device) -> Result<State> {
-        let record: StateRecord = serde_json::from_str(json).map_err(|e| OptaxError::CorruptState(e.to_string()))?;
+        let record: StateRecord =
+            serde_json::from_str(json).map_err(|e| OptaxError::CorruptState(e.to_string()))?;
         let state = State::from_record(&record, device)?;
         template.check_same_structure(&state)?;
         Ok(state)
@@ -340,7 +398,11 @@ impl State {
     }
 
     /// Loads a state saved by [`State::save`], checked against `template`.
-    pub fn load(path: impl AsRef<std::path::Path>, template: &State, device: &Device) -> Result<State> {
+    pub fn load(
+        path: impl AsRef<std::path::Path>,
+        template: &State,
+        device: &Device,
+    ) -> Result<State> {
         let json = std::fs::read_to_string(path).map_err(|e| OptaxError::Io(e.to_string()))?;
         State::from_json(&json, template, device)
     }

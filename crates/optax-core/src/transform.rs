@@ -55,7 +55,13 @@ pub trait Transform: Send + Sync {
 
     /// Transforms `updates` (e.g. gradients) given the state and, for transformations that need
     /// them, the current parameters.
-    fn update(&self, updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)>;
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<(Tree, State)>;
 
     /// Checks the hyperparameters (ranges, consistency). Called by `init`.
     fn validate(&self) -> Result<()> {
@@ -63,7 +69,13 @@ pub trait Transform: Send + Sync {
     }
 
     /// `update` that replaces `state` with the next state; on error `state` is unchanged.
-    fn update_in_place(&self, updates: Tree, state: &mut State, params: Option<&Tree>, extra: &Extra) -> Result<Tree> {
+    fn update_in_place(
+        &self,
+        updates: Tree,
+        state: &mut State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<Tree> {
         let (updates, next) = self.update(updates, state, params, extra)?;
         *state = next;
         Ok(updates)
@@ -93,15 +105,26 @@ impl GradientTransformation {
     }
 
     /// Optax's `update(updates, state, params=None, **extra_args)`.
-    pub fn update(&self, updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)> {
+    pub fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<(Tree, State)> {
         self.0.update(updates, state, params, extra)
     }
 
     /// `update` that replaces `state` with the next state; on error `state` is unchanged.
-    pub fn update_in_place(&self, updates: Tree, state: &mut State, params: Option<&Tree>, extra: &Extra) -> Result<Tree> {
-        let (updates, next) = self.0.update(updates, state, params, extra)?;
-        *state = next;
-        Ok(updates)
+    /// (Forwarded, so that a transformation can update its state's buffers in place.)
+    pub fn update_in_place(
+        &self,
+        updates: Tree,
+        state: &mut State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<Tree> {
+        self.0.update_in_place(updates, state, params, extra)
     }
 
     /// Checks the hyperparameters.
@@ -115,8 +138,24 @@ impl Transform for GradientTransformation {
         self.0.init(params)
     }
 
-    fn update(&self, updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<(Tree, State)> {
         self.0.update(updates, state, params, extra)
+    }
+
+    fn update_in_place(
+        &self,
+        updates: Tree,
+        state: &mut State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<Tree> {
+        self.0.update_in_place(updates, state, params, extra)
     }
 
     fn validate(&self) -> Result<()> {
@@ -156,6 +195,16 @@ macro_rules! alias_transform {
                 extra: &$crate::Extra,
             ) -> $crate::Result<($crate::Tree, $crate::State)> {
                 self.build().update(updates, state, params, extra)
+            }
+
+            fn update_in_place(
+                &self,
+                updates: $crate::Tree,
+                state: &mut $crate::State,
+                params: Option<&$crate::Tree>,
+                extra: &$crate::Extra,
+            ) -> $crate::Result<$crate::Tree> {
+                self.build().update_in_place(updates, state, params, extra)
             }
 
             fn validate(&self) -> $crate::Result<()> {

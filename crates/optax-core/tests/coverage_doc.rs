@@ -21,7 +21,11 @@ fn documented() -> Vec<(String, String, String)> {
         }
         for name in cells[1].split(',') {
             // "`partition` (and the deprecated alias ...)": the symbol is the first word.
-            let name = name.split_whitespace().next().unwrap_or("").trim_matches('`');
+            let name = name
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_matches('`');
             if !name.is_empty() {
                 rows.push((section.clone(), name.to_string(), cells[2].to_string()));
             }
@@ -38,7 +42,10 @@ fn every_registered_name_is_documented_as_done() {
             continue; // documented beside `partition`
         }
         match docs.iter().find(|(_, n, _)| n == name) {
-            Some((_, _, status)) => assert!(status.starts_with("done"), "{name} is registered but documented as `{status}`"),
+            Some((_, _, status)) => assert!(
+                status.starts_with("done"),
+                "{name} is registered but documented as `{status}`"
+            ),
             None => panic!("{name} is registered but missing from docs/coverage.md"),
         }
     }
@@ -46,13 +53,19 @@ fn every_registered_name_is_documented_as_done() {
 
 #[test]
 fn every_documented_transformation_is_registered() {
-    let registered: Vec<&str> = transform_names().into_iter().chain(schedule_names()).collect();
+    let registered: Vec<&str> = transform_names()
+        .into_iter()
+        .chain(schedule_names())
+        .collect();
     let spec_sections = ["Building blocks", "Combinators", "Optimizers", "Schedules"];
     let mut checked = 0;
     for (section, name, status) in documented() {
         let in_spec_section = spec_sections.iter().any(|s| section.starts_with(s));
         if in_spec_section && status.starts_with("done") && !status.contains("Rust") {
-            assert!(registered.contains(&name.as_str()), "{name} is documented as done but not in the spec registry");
+            assert!(
+                registered.contains(&name.as_str()),
+                "{name} is documented as done but not in the spec registry"
+            );
             checked += 1;
         }
     }

@@ -35,8 +35,13 @@ fn run_case(case: &Value, device: &Device) -> Result<f64, String> {
         );
         params = apply_updates(&params, &updates).map_err(|e| e.to_string())?;
         worst = worst.max(
-            common::compare(&params.to_vecs().unwrap(), &common::leaves(&step["params"]), RTOL, ATOL)
-                .map_err(|e| format!("step {t}: params {e}"))?,
+            common::compare(
+                &params.to_vecs().unwrap(),
+                &common::leaves(&step["params"]),
+                RTOL,
+                ATOL,
+            )
+            .map_err(|e| format!("step {t}: params {e}"))?,
         );
     }
     Ok(worst)
@@ -44,7 +49,9 @@ fn run_case(case: &Value, device: &Device) -> Result<f64, String> {
 
 fn run_list(key: &str) {
     let data = common::golden("transforms.json");
-    let cases = data[key].as_array().unwrap_or_else(|| panic!("no `{key}` in transforms.json"));
+    let cases = data[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `{key}` in transforms.json"));
     for (device_name, device) in common::devices() {
         let mut failures = Vec::new();
         let mut ran = 0;
@@ -61,7 +68,12 @@ fn run_list(key: &str) {
             }
         }
         println!("{device_name}: {ran} cases of `{key}`, largest relative error {worst:.2e}");
-        assert!(failures.is_empty(), "{} of {ran} cases failed on {device_name}:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} of {ran} cases failed on {device_name}:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
 }
 

@@ -28,7 +28,10 @@ struct Mlp {
 impl Mlp {
     fn new(host: &HostData, device: &Device) -> Self {
         let weight = |values: &[f32], shape: [usize; 2]| {
-            Param::from_tensor(Tensor::from_data(TensorData::new(values.to_vec(), shape), device))
+            Param::from_tensor(Tensor::from_data(
+                TensorData::new(values.to_vec(), shape),
+                device,
+            ))
         };
         Self {
             hidden: weight(&host.hidden, [BITS, HIDDEN]),
@@ -59,10 +62,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     for (i, (x, y)) in batches.iter().enumerate() {
         let logits = model.forward(x.clone());
-        let loss = sigmoid_binary_cross_entropy(logits, y.clone()).sum_dim(1).mean();
+        let loss = sigmoid_binary_cross_entropy(logits, y.clone())
+            .sum_dim(1)
+            .mean();
         let grads = Tree::from_module_grads(&model, &loss.backward())?;
         let params = Tree::from_module(&model)?.inner();
-        let updates = optimizer.update_in_place(grads, &mut state, Some(&params), &Extra::none())?;
+        let updates =
+            optimizer.update_in_place(grads, &mut state, Some(&params), &Extra::none())?;
         model = apply_updates_to_module(model, &updates)?;
         if i % PRINT_EVERY == 0 {
             println!("step {i}, loss: {}", loss.into_scalar::<f32>());

@@ -31,11 +31,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::tensor::activation::relu;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::losses::sigmoid_binary_cross_entropy;
 use optax_core::{
-    adam, adamw, apply_updates, chain, clip, device, from_spec_str, warmup_cosine_decay_schedule, Extra,
-    GradientTransformation, IntoTransformation, OptaxError, Tree,
+    adam, adamw, apply_updates, chain, clip, device, from_spec_str, warmup_cosine_decay_schedule,
+    Extra, GradientTransformation, IntoTransformation, OptaxError, Tree,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -171,7 +171,9 @@ impl fmt::Display for Error {
         match self {
             Error::Option { name, reason } => write!(f, "invalid value for {name}: {reason}"),
             Error::Device { name, source } => match source {
-                OptaxError::InvalidHyperparameter { reason, .. } => write!(f, "--device {name}: {reason}"),
+                OptaxError::InvalidHyperparameter { reason, .. } => {
+                    write!(f, "--device {name}: {reason}")
+                }
                 other => write!(f, "--device {name}: {other}"),
             },
             Error::Spec(reason) => write!(f, "--optimizer: {reason}"),
@@ -265,10 +267,16 @@ impl HostData {
     /// Draws the weights and `steps` batches of `batch_size` numbers.
     pub fn generate(seed: u64, steps: usize, batch_size: usize) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
-        let mut normal = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.sample::<f32, _>(StandardNormal)).collect() };
+        let mut normal = |n: usize| -> Vec<f32> {
+            (0..n)
+                .map(|_| rng.sample::<f32, _>(StandardNormal))
+                .collect()
+        };
         let hidden = normal(BITS * HIDDEN);
         let output = normal(HIDDEN * CLASSES);
-        let numbers = (0..steps * batch_size).map(|_| rng.random_range(0..255u8)).collect();
+        let numbers = (0..steps * batch_size)
+            .map(|_| rng.random_range(0..255u8))
+            .collect();
         Self {
             hidden,
             output,
@@ -280,8 +288,14 @@ impl HostData {
     /// The initial parameters as a tree: `hidden` [8, 32] and `output` [32, 2].
     pub fn params(&self, device: &Device) -> Result<Tree, OptaxError> {
         Tree::builder()
-            .leaf("hidden", matrix(self.hidden.clone(), [BITS, HIDDEN], device))
-            .leaf("output", matrix(self.output.clone(), [HIDDEN, CLASSES], device))
+            .leaf(
+                "hidden",
+                matrix(self.hidden.clone(), [BITS, HIDDEN], device),
+            )
+            .leaf(
+                "output",
+                matrix(self.output.clone(), [HIDDEN, CLASSES], device),
+            )
             .build()
     }
 
@@ -309,31 +323,31 @@ fn matrix(values: Vec<f32>, shape: [usize; 2], device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(values, shape), device)
 }
 
-/// All 256 numbers with their classes (`x mod 2`), for the accuracy.
+/// All 256 numbers, for the accuracy.
 #[derive(Clone, Debug)]
 pub struct EvalSet {
-    /// [256, 8] bits.
+    /// [256, 8]: the bits of 0, 1, ..., 255.
     pub inputs: Tensor<2>,
-    /// [256] classes.
-    pub classes: Tensor<1, Int>,
 }
 
 impl EvalSet {
     /// The 256 inputs on `device`.
     pub fn new(device: &Device) -> Self {
         let x = (0..=255u8).flat_map(bits).collect();
-        let classes: Vec<i64> = (0..=255i64).map(|n| n % 2).collect();
         Self {
             inputs: matrix(x, [256, BITS], device),
-            classes: Tensor::from_data(TensorData::new(classes, [256]), device),
         }
     }
 
-    /// How many of the 256 numbers `logits` ([256, 2]) classify correctly (one device read).
+    /// How many of the 256 numbers `logits` ([256, 2]) classify correctly, i.e. whose argmax is
+    /// `n mod 2` (one device read).
     pub fn correct(&self, logits: Tensor<2>) -> usize {
-        let predicted = logits.argmax(1).reshape([256]);
-        let hits = predicted.equal(self.classes.clone()).int().sum();
-        hits.into_scalar::<i64>() as usize
+        let predicted = logits.argmax(1).into_data();
+        predicted
+            .iter::<i64>()
+            .zip(0..256i64)
+            .filter(|&(class, n)| class == n % 2)
+            .count()
     }
 }
 
@@ -346,13 +360,17 @@ pub fn net(params: &Tree, x: Tensor<2>) -> Result<Tensor<2>, OptaxError> {
 /// The loss: the sigmoid binary cross entropy summed over the classes, averaged over the batch.
 pub fn loss_fn(params: &Tree, x: Tensor<2>, labels: Tensor<2>) -> Result<Tensor<1>, OptaxError> {
     let logits = net(params, x)?;
-    Ok(sigmoid_binary_cross_entropy(logits, labels).sum_dim(1).mean())
+    Ok(sigmoid_binary_cross_entropy(logits, labels)
+        .sum_dim(1)
+        .mean())
 }
 
 /// Run 2's optimizer: `chain(clip(1.0), adamw(learning_rate=warmup_cosine_decay_schedule(
 /// init_value=0.0, peak_value=1.0, warmup_steps=50, decay_steps=1000, end_value=0.0)))`.
 pub fn run2_optimizer() -> Result<GradientTransformation, OptaxError> {
-    let schedule = warmup_cosine_decay_schedule(0.0, 1.0, 50, 1_000).end_value(0.0).build()?;
+    let schedule = warmup_cosine_decay_schedule(0.0, 1.0, 50, 1_000)
+        .end_value(0.0)
+        .build()?;
     Ok(chain![clip(1.0), adamw(schedule)].into_transformation())
 }
 
@@ -380,7 +398,8 @@ fn fit(
         let p = params.require_grad();
         let loss = loss_fn(&p, x.clone(), y.clone())?;
         let grads = p.grad(&loss.backward());
-        let updates = optimizer.update_in_place(grads, &mut state, Some(&params), &Extra::none())?;
+        let updates =
+            optimizer.update_in_place(grads, &mut state, Some(&params), &Extra::none())?;
         params = apply_updates(&params, &updates)?;
 
         pending.push(loss.inner());
@@ -440,11 +459,15 @@ pub fn open_device(name: &str) -> Result<(Device, String), Error> {
 /// Run 1's optimizer: `adam(1e-2)`, or the `--optimizer` spec (a file, or inline JSON/TOML).
 pub fn run1_optimizer(spec: Option<&str>) -> Result<(GradientTransformation, String), Error> {
     let Some(spec) = spec else {
-        return Ok((adam(1e-2).into_transformation(), "adam(learning_rate=0.01)".to_string()));
+        return Ok((
+            adam(1e-2).into_transformation(),
+            "adam(learning_rate=0.01)".to_string(),
+        ));
     };
     let path = Path::new(spec);
     let (text, description) = if path.is_file() {
-        let text = fs::read_to_string(path).map_err(|e| Error::Spec(format!("cannot read {spec}: {e}")))?;
+        let text = fs::read_to_string(path)
+            .map_err(|e| Error::Spec(format!("cannot read {spec}: {e}")))?;
         (text, format!("spec {spec}"))
     } else if spec.ends_with(".json") || spec.ends_with(".toml") {
         return Err(Error::Spec(format!("no spec file `{spec}`")));
@@ -453,7 +476,9 @@ pub fn run1_optimizer(spec: Option<&str>) -> Result<(GradientTransformation, Str
         (spec.to_string(), format!("spec {one_line}"))
     };
     let optimizer = from_spec_str(&text).map_err(|e| Error::Spec(e.to_string()))?;
-    optimizer.validate().map_err(|e| Error::Spec(e.to_string()))?;
+    optimizer
+        .validate()
+        .map_err(|e| Error::Spec(e.to_string()))?;
     Ok((optimizer, description))
 }
 
@@ -461,7 +486,10 @@ pub fn run1_optimizer(spec: Option<&str>) -> Result<(GradientTransformation, Str
 /// `config.out`. Prints as the options say (step lines and a progress bar unless `quiet` or
 /// `json`; the summary unless `json`).
 pub fn run_quickstart(config: &Config) -> Result<Report, Error> {
-    run_with_console(config, Console::new(!config.quiet && !config.json, !config.quiet && !config.json))
+    run_with_console(
+        config,
+        Console::new(!config.quiet && !config.json, !config.quiet && !config.json),
+    )
 }
 
 /// [`run_quickstart`] without printing anything.
@@ -471,7 +499,10 @@ pub fn run_quickstart_silent(config: &Config) -> Result<Report, Error> {
 
 fn run_with_console(config: &Config, mut console: Console) -> Result<Report, Error> {
     // Every check that can fail comes before the first step.
-    for (name, value) in [("--steps", config.steps), ("--batch-size", config.batch_size)] {
+    for (name, value) in [
+        ("--steps", config.steps),
+        ("--batch-size", config.batch_size),
+    ] {
         if value == 0 {
             return Err(Error::Option {
                 name,
@@ -510,7 +541,15 @@ fn run_with_console(config: &Config, mut console: Console) -> Result<Report, Err
     ];
     let mut reports = Vec::new();
     for (name, description, optimizer) in runs {
-        let report = fit(name, description, &initial, optimizer, &batches, &eval, &mut console)?;
+        let report = fit(
+            name,
+            description,
+            &initial,
+            optimizer,
+            &batches,
+            &eval,
+            &mut console,
+        )?;
         if summary {
             println!(
                 "{name}: accuracy {}/{} ({:.1}%), {} steps in {:.2} s ({:.0} steps/s) on {device_name}",
@@ -625,6 +664,9 @@ mod tests {
             ..Config::default()
         };
         let err = run_quickstart_silent(&config).unwrap_err();
-        assert_eq!(err.to_string(), "invalid value for --steps: must be at least 1");
+        assert_eq!(
+            err.to_string(),
+            "invalid value for --steps: must be at least 1"
+        );
     }
 }

@@ -17,7 +17,10 @@ fn main() -> ExitCode {
             // One line: clap's first line without its `error: ` prefix.
             let text = e.to_string();
             let first = text.lines().next().unwrap_or_default();
-            eprintln!("optax-train: {} (see --help)", first.trim_start_matches("error: "));
+            eprintln!(
+                "optax-train: {} (see --help)",
+                first.trim_start_matches("error: ")
+            );
             return ExitCode::from(2);
         }
     };

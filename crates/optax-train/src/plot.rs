@@ -81,7 +81,13 @@ impl Canvas {
 
     /// Strokes a polyline of width `width` pixels, antialiased, clipped to `clip`
     /// (`x0, y0, x1, y1`). Coverage is the maximum over segments, so joints do not darken.
-    fn polyline(&mut self, points: &[(f32, f32)], color: Rgb, width: f32, clip: (i64, i64, i64, i64)) {
+    fn polyline(
+        &mut self,
+        points: &[(f32, f32)],
+        color: Rgb,
+        width: f32,
+        clip: (i64, i64, i64, i64),
+    ) {
         let (cx0, cy0, cx1, cy1) = clip;
         let w = (cx1 - cx0).max(0) as usize;
         let h = (cy1 - cy0).max(0) as usize;
@@ -138,7 +144,11 @@ impl Canvas {
         ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8 bits, truecolor, deflate, no filter, no interlace
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
         chunk(&mut png, b"IHDR", &ihdr);
-        chunk(&mut png, b"IDAT", &miniz_oxide::deflate::compress_to_vec_zlib(&raw, 6));
+        chunk(
+            &mut png,
+            b"IDAT",
+            &miniz_oxide::deflate::compress_to_vec_zlib(&raw, 6),
+        );
         chunk(&mut png, b"IEND", &[]);
         png
     }
@@ -159,7 +169,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { 0xEDB8_8320 ^ (crc >> 1) } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                0xEDB8_8320 ^ (crc >> 1)
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -179,7 +193,8 @@ enum Align {
 
 impl Text {
     fn new() -> Self {
-        let font = FontRef::try_from_slice(dejavu::sans::regular()).expect("the embedded DejaVu Sans font parses");
+        let font = FontRef::try_from_slice(dejavu::sans::regular())
+            .expect("the embedded DejaVu Sans font parses");
         Self { font }
     }
 
@@ -199,7 +214,16 @@ impl Text {
     }
 
     /// Draws `s` with its baseline at `y`, aligned at `x`.
-    fn draw(&self, canvas: &mut Canvas, s: &str, x: f32, y: f32, px: f32, align: Align, color: Rgb) {
+    fn draw(
+        &self,
+        canvas: &mut Canvas,
+        s: &str,
+        x: f32,
+        y: f32,
+        px: f32,
+        align: Align,
+        color: Rgb,
+    ) {
         let x = match align {
             Align::Left => x,
             Align::Center => x - self.width(s, px) / 2.0,
@@ -219,7 +243,12 @@ impl Text {
             if let Some(outlined) = self.font.outline_glyph(glyph) {
                 let b = outlined.px_bounds();
                 outlined.draw(|gx, gy, cov| {
-                    canvas.blend(b.min.x as i64 + gx as i64, b.min.y as i64 + gy as i64, color, cov);
+                    canvas.blend(
+                        b.min.x as i64 + gx as i64,
+                        b.min.y as i64 + gy as i64,
+                        color,
+                        cov,
+                    );
                 });
             }
         }
@@ -263,7 +292,12 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
     let text = Text::new();
     let (left, right, top, bottom) = (96i64, width as i64 - 28, 64i64, height as i64 - 72);
 
-    let n = series.iter().map(|s| s.values.len()).max().unwrap_or(0).max(2);
+    let n = series
+        .iter()
+        .map(|s| s.values.len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
     let step = nice_step((n - 1) as f64, 8.0).max(1.0);
     let x_max = ((n - 1) as f64 / step).ceil() * step;
     let finite = series
@@ -297,7 +331,15 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
         }
         canvas.hline(left - 7, left, y, AXIS);
         if (k - k_lo) % label_every == 0 {
-            text.draw(&mut canvas, &decade_label(k), (left - 11) as f32, y as f32 + 5.0, 15.0, Align::Right, BLACK);
+            text.draw(
+                &mut canvas,
+                &decade_label(k),
+                (left - 11) as f32,
+                y as f32 + 5.0,
+                15.0,
+                Align::Right,
+                BLACK,
+            );
         }
     }
     let mut x = 0.0;
@@ -305,7 +347,15 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
         let px = px_x(x).round() as i64;
         canvas.vline(px, top, bottom, GRID);
         canvas.vline(px, bottom, bottom + 7, AXIS);
-        text.draw(&mut canvas, &format!("{x}"), px as f32, (bottom + 26) as f32, 15.0, Align::Center, BLACK);
+        text.draw(
+            &mut canvas,
+            &format!("{x}"),
+            px as f32,
+            (bottom + 26) as f32,
+            15.0,
+            Align::Center,
+            BLACK,
+        );
         x += step;
     }
 
@@ -329,11 +379,30 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
     canvas.vline(right, top, bottom, AXIS);
     let mid = (left + right) as f32 / 2.0;
     text.draw(&mut canvas, title, mid, 34.0, 20.0, Align::Center, BLACK);
-    text.draw(&mut canvas, x_label, mid, (bottom + 56) as f32, 16.0, Align::Center, BLACK);
-    text.draw(&mut canvas, y_label, left as f32, (top - 10) as f32, 15.0, Align::Left, BLACK);
+    text.draw(
+        &mut canvas,
+        x_label,
+        mid,
+        (bottom + 56) as f32,
+        16.0,
+        Align::Center,
+        BLACK,
+    );
+    text.draw(
+        &mut canvas,
+        y_label,
+        left as f32,
+        (top - 10) as f32,
+        15.0,
+        Align::Left,
+        BLACK,
+    );
 
     // Legend in the top-right corner of the plot area.
-    let widest = series.iter().map(|s| text.width(s.label, 15.0)).fold(0f32, f32::max);
+    let widest = series
+        .iter()
+        .map(|s| text.width(s.label, 15.0))
+        .fold(0f32, f32::max);
     let (lw, lh) = (widest as i64 + 64, 14 + 24 * series.len() as i64);
     let (lx, ly) = (right - lw - 12, top + 12);
     canvas.fill_rect(lx, ly, lx + lw, ly + lh, WHITE);
@@ -344,8 +413,21 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
     for (i, s) in series.iter().enumerate() {
         let y = (ly + 19 + 24 * i as i64) as f32;
         let color = SERIES_COLORS[i % SERIES_COLORS.len()];
-        canvas.polyline(&[(lx as f32 + 10.0, y), (lx as f32 + 40.0, y)], color, 2.5, (lx, ly, lx + lw, ly + lh));
-        text.draw(&mut canvas, s.label, lx as f32 + 50.0, y + 5.0, 15.0, Align::Left, BLACK);
+        canvas.polyline(
+            &[(lx as f32 + 10.0, y), (lx as f32 + 40.0, y)],
+            color,
+            2.5,
+            (lx, ly, lx + lw, ly + lh),
+        );
+        text.draw(
+            &mut canvas,
+            s.label,
+            lx as f32 + 50.0,
+            y + 5.0,
+            15.0,
+            Align::Left,
+            BLACK,
+        );
     }
     canvas
 }
@@ -382,7 +464,16 @@ mod tests {
     fn chart_draws_text_and_lines() {
         let a: Vec<f32> = (0..100).map(|i| 5.0 * (-(i as f32) / 10.0).exp()).collect();
         let b: Vec<f32> = (0..100).map(|i| 5.0 / (1.0 + i as f32)).collect();
-        let series = [Series { label: "a", values: &a }, Series { label: "b", values: &b }];
+        let series = [
+            Series {
+                label: "a",
+                values: &a,
+            },
+            Series {
+                label: "b",
+                values: &b,
+            },
+        ];
         let c = line_chart_log_y("title", "step", "loss", &series);
         let count = |pred: &dyn Fn(Rgb) -> bool| {
             (0..c.height)

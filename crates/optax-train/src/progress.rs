@@ -41,7 +41,10 @@ impl Console {
 
     /// A console that prints nothing.
     pub(crate) fn silent() -> Self {
-        Self { lines: false, bar: None }
+        Self {
+            lines: false,
+            bar: None,
+        }
     }
 
     /// Prints a line on stdout (the bar, if any, is cleared first and drawn again after).
@@ -97,14 +100,23 @@ impl Console {
             return;
         }
         let now = Instant::now();
-        if !force && bar.last_draw.is_some_and(|t| now - t < Duration::from_millis(80)) && bar.done < bar.total {
+        if !force
+            && bar
+                .last_draw
+                .is_some_and(|t| now - t < Duration::from_millis(80))
+            && bar.done < bar.total
+        {
             return;
         }
         bar.last_draw = Some(now);
         const WIDTH: usize = 30;
         let filled = WIDTH * bar.done / bar.total;
         let secs = bar.start.elapsed().as_secs_f64();
-        let rate = if secs > 0.0 { bar.done as f64 / secs } else { 0.0 };
+        let rate = if secs > 0.0 {
+            bar.done as f64 / secs
+        } else {
+            0.0
+        };
         let _ = write!(
             std::io::stderr(),
             "\r\x1b[2K{} [{}{}] {}/{} {:.0} steps/s",

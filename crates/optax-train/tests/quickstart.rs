@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use optax_train::{run_quickstart_silent, Config, Report};
 
 fn out_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("optax-train-tests-{}", std::process::id())).join(name);
+    let dir = std::env::temp_dir()
+        .join(format!("optax-train-tests-{}", std::process::id()))
+        .join(name);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -33,7 +35,9 @@ fn wgpu_or_skip(test: &str) -> Option<()> {
 }
 
 fn check_learns(report: &Report) {
-    let [run1, run2] = &report.runs[..] else { panic!("two runs") };
+    let [run1, run2] = &report.runs[..] else {
+        panic!("two runs")
+    };
     let steps: Vec<usize> = run1.printed.iter().map(|&(s, _)| s).collect();
     assert_eq!(steps, (0..1000).step_by(100).collect::<Vec<_>>());
     assert!(
@@ -44,7 +48,11 @@ fn check_learns(report: &Report) {
     );
     assert_eq!(run1.correct, 256, "run 1's accuracy on {}", report.device);
     assert_eq!(run2.correct, 256, "run 2's accuracy on {}", report.device);
-    assert!(run1.losses.iter().chain(&run2.losses).all(|l| l.is_finite()));
+    assert!(run1
+        .losses
+        .iter()
+        .chain(&run2.losses)
+        .all(|l| l.is_finite()));
 
     let csv = std::fs::read_to_string(&report.csv).unwrap();
     let mut lines = csv.lines();

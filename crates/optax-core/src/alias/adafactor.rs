@@ -20,8 +20,8 @@ use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::transform::GradientTransformation;
 use crate::transforms::{
-    add_decayed_weights, clip_by_block_rms, ema, optional_learning_rate, scale, scale_by_factored_rms,
-    scale_by_param_block_rms,
+    add_decayed_weights, clip_by_block_rms, ema, optional_learning_rate, scale,
+    scale_by_factored_rms, scale_by_param_block_rms,
 };
 
 /// Adafactor (`optax.adafactor`): `chain(scale_by_factored_rms(..), [clip_by_block_rms],
@@ -178,7 +178,9 @@ impl Adafactor {
                 .epsilon(self.eps.clone()),
         )];
         if let Some(threshold) = &self.clipping_threshold {
-            tx.push(GradientTransformation::new(clip_by_block_rms(threshold.clone())));
+            tx.push(GradientTransformation::new(clip_by_block_rms(
+                threshold.clone(),
+            )));
         }
         if let Some(lr) = &self.learning_rate {
             tx.push(optional_learning_rate(Some(lr.clone()), false));
@@ -188,7 +190,9 @@ impl Adafactor {
         }
         if let Some(momentum) = &self.momentum {
             tx.push(GradientTransformation::new(
-                ema(momentum.clone()).debias(false).accumulator_dtype(self.dtype_momentum),
+                ema(momentum.clone())
+                    .debias(false)
+                    .accumulator_dtype(self.dtype_momentum),
             ));
         }
         if let Some(rate) = &self.weight_decay_rate {
@@ -226,11 +230,14 @@ mod tests {
     #[test]
     fn invalid_hyperparameters_are_errors() {
         let p = params();
-        let bad = |t: Adafactor| matches!(t.init(&p), Err(OptaxError::InvalidHyperparameter { .. }));
+        let bad =
+            |t: Adafactor| matches!(t.init(&p), Err(OptaxError::InvalidHyperparameter { .. }));
         assert!(bad(adafactor().eps(-1.0)));
         assert!(bad(adafactor().decay_rate(Schedule::new(|_| 0.8))));
         assert!(bad(adafactor().momentum(f64::NAN)));
-        assert!(bad(adafactor().dtype_momentum(Some(DType::I32)).momentum(0.9)));
+        assert!(bad(adafactor()
+            .dtype_momentum(Some(DType::I32))
+            .momentum(0.9)));
         assert!(bad(adafactor().weight_decay_rate(f64::INFINITY)));
     }
 
@@ -242,9 +249,21 @@ mod tests {
             _ => panic!("a chain"),
         };
         assert_eq!(members(adafactor()), 4);
-        assert_eq!(members(adafactor().clipping_threshold_opt(None).multiply_by_parameter_scale(false)), 2);
         assert_eq!(
-            members(adafactor().learning_rate(0.1).momentum(0.9).weight_decay_rate(0.01)),
+            members(
+                adafactor()
+                    .clipping_threshold_opt(None)
+                    .multiply_by_parameter_scale(false)
+            ),
+            2
+        );
+        assert_eq!(
+            members(
+                adafactor()
+                    .learning_rate(0.1)
+                    .momentum(0.9)
+                    .weight_decay_rate(0.01)
+            ),
             7
         );
     }

@@ -34,7 +34,10 @@ pub fn adagrad(learning_rate: impl Into<Hyper>) -> Adagrad {
 
 impl Adagrad {
     /// Starting value of the accumulators (must be >= 0).
-    pub fn initial_accumulator_value(mut self, initial_accumulator_value: impl Into<Hyper>) -> Self {
+    pub fn initial_accumulator_value(
+        mut self,
+        initial_accumulator_value: impl Into<Hyper>,
+    ) -> Self {
         self.initial_accumulator_value = initial_accumulator_value.into();
         self
     }
@@ -50,7 +53,10 @@ impl Adagrad {
         let scaling = scale_by_rss()
             .initial_accumulator_value(self.initial_accumulator_value.clone())
             .eps(self.eps.clone());
-        GradientTransformation::new(chain![scaling, scale_by_learning_rate(self.learning_rate.clone())])
+        GradientTransformation::new(chain![
+            scaling,
+            scale_by_learning_rate(self.learning_rate.clone())
+        ])
     }
 
     fn check(&self) -> Result<()> {

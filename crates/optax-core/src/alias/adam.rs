@@ -9,7 +9,7 @@ use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::transform::GradientTransformation;
-use crate::transforms::{scale_by_adam, scale_by_learning_rate};
+use crate::transforms::{scale_by_adam, scale_by_learning_rate, AdamArgs, FusedAdam};
 
 /// The Adam optimizer: `chain(scale_by_adam(..), scale_by_learning_rate(lr))` (`optax.adam`).
 #[derive(Clone, Debug)]
@@ -21,6 +21,7 @@ pub struct Adam {
     pub(crate) eps_root: Hyper,
     pub(crate) mu_dtype: Option<DType>,
     pub(crate) nesterov: bool,
+    pub(crate) fused: bool,
 }
 
 /// `optax.adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, *, nesterov=False)`.
@@ -33,6 +34,7 @@ pub fn adam(learning_rate: impl Into<Hyper>) -> Adam {
         eps_root: 0.0.into(),
         mu_dtype: None,
         nesterov: false,
+        fused: true,
     }
 }
 
@@ -78,8 +80,39 @@ impl Adam {
         self
     }
 
-    /// The chain this alias stands for.
+    /// Whether the fused multi-tensor kernel may run the step (default `true`; not an Optax
+    /// argument). It runs only on the flex device with host-number hyperparameters and no
+    /// `mu_dtype`, with the same results and state as the chain; `false` forces the chain.
+    pub fn fused(mut self, fused: bool) -> Self {
+        self.fused = fused;
+        self
+    }
+
+    /// The transformation this alias stands for: the chain, run by the fused kernel where
+    /// the device and arguments allow (see [`FusedAdam`]).
     pub fn build(&self) -> GradientTransformation {
+        let reference = self.build_chain();
+        if !self.fused {
+            return reference;
+        }
+        let args = AdamArgs {
+            learning_rate: &self.learning_rate,
+            b1: &self.b1,
+            b2: &self.b2,
+            eps: &self.eps,
+            eps_root: &self.eps_root,
+            mu_dtype: self.mu_dtype,
+            nesterov: self.nesterov,
+            decay: None,
+        };
+        match FusedAdam::try_new(reference.clone(), args) {
+            Some(f) => GradientTransformation::new(f),
+            None => reference,
+        }
+    }
+
+    /// The chain this alias stands for (`optax.adam`).
+    pub fn build_chain(&self) -> GradientTransformation {
         let scaling = scale_by_adam()
             .b1(self.b1.clone())
             .b2(self.b2.clone())
@@ -87,7 +120,10 @@ impl Adam {
             .eps_root(self.eps_root.clone())
             .mu_dtype(self.mu_dtype)
             .nesterov(self.nesterov);
-        GradientTransformation::new(chain![scaling, scale_by_learning_rate(self.learning_rate.clone())])
+        GradientTransformation::new(chain![
+            scaling,
+            scale_by_learning_rate(self.learning_rate.clone())
+        ])
     }
 
     fn check(&self) -> Result<()> {

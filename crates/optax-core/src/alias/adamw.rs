@@ -11,7 +11,9 @@ use crate::combine::Mask;
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::transform::GradientTransformation;
-use crate::transforms::{add_decayed_weights, scale_by_adam, scale_by_learning_rate};
+use crate::transforms::{
+    add_decayed_weights, scale_by_adam, scale_by_learning_rate, AdamArgs, FusedAdam,
+};
 
 /// `chain(scale_by_adam(..), add_decayed_weights(weight_decay, mask), scale_by_learning_rate(lr))`
 /// (`optax.adamw`).
@@ -26,6 +28,7 @@ pub struct AdamW {
     pub(crate) weight_decay: Hyper,
     pub(crate) mask: Option<Mask>,
     pub(crate) nesterov: bool,
+    pub(crate) fused: bool,
 }
 
 /// `optax.adamw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None,
@@ -41,6 +44,7 @@ pub fn adamw(learning_rate: impl Into<Hyper>) -> AdamW {
         weight_decay: 1e-4.into(),
         mask: None,
         nesterov: false,
+        fused: true,
     }
 }
 
@@ -104,8 +108,40 @@ impl AdamW {
         self
     }
 
-    /// The chain this alias stands for.
+    /// Whether the fused multi-tensor kernel may run the step (default `true`; not an Optax
+    /// argument). It runs only on the flex device with host-number (or schedule)
+    /// hyperparameters and no `mu_dtype`, with the same results and state as the chain;
+    /// `false` forces the chain.
+    pub fn fused(mut self, fused: bool) -> Self {
+        self.fused = fused;
+        self
+    }
+
+    /// The transformation this alias stands for: the chain, run by the fused kernel where
+    /// the device and arguments allow (see [`FusedAdam`]).
     pub fn build(&self) -> GradientTransformation {
+        let reference = self.build_chain();
+        if !self.fused {
+            return reference;
+        }
+        let args = AdamArgs {
+            learning_rate: &self.learning_rate,
+            b1: &self.b1,
+            b2: &self.b2,
+            eps: &self.eps,
+            eps_root: &self.eps_root,
+            mu_dtype: self.mu_dtype,
+            nesterov: self.nesterov,
+            decay: Some((&self.weight_decay, self.mask.as_ref())),
+        };
+        match FusedAdam::try_new(reference.clone(), args) {
+            Some(f) => GradientTransformation::new(f),
+            None => reference,
+        }
+    }
+
+    /// The chain this alias stands for (`optax.adamw`).
+    pub fn build_chain(&self) -> GradientTransformation {
         let scaling = scale_by_adam()
             .b1(self.b1.clone())
             .b2(self.b2.clone())
@@ -114,7 +150,11 @@ impl AdamW {
             .mu_dtype(self.mu_dtype)
             .nesterov(self.nesterov);
         let decay = add_decayed_weights(self.weight_decay.clone()).mask_opt(self.mask.clone());
-        GradientTransformation::new(chain![scaling, decay, scale_by_learning_rate(self.learning_rate.clone())])
+        GradientTransformation::new(chain![
+            scaling,
+            decay,
+            scale_by_learning_rate(self.learning_rate.clone())
+        ])
     }
 
     fn check(&self) -> Result<()> {

@@ -67,7 +67,10 @@ impl NoisySgd {
         let mut noise = add_noise(self.eta.clone(), self.gamma.clone());
         noise.key = self.key;
         noise.seed = self.seed;
-        GradientTransformation::new(chain![noise, scale_by_learning_rate(self.learning_rate.clone())])
+        GradientTransformation::new(chain![
+            noise,
+            scale_by_learning_rate(self.learning_rate.clone())
+        ])
     }
 
     fn check(&self) -> Result<()> {
@@ -87,9 +90,18 @@ mod tests {
 
     #[test]
     fn invalid_arguments_are_errors() {
-        let p = Tree::builder().scalar("w", 1.0, &Device::flex()).build().unwrap();
+        let p = Tree::builder()
+            .scalar("w", 1.0, &Device::flex())
+            .build()
+            .unwrap();
         assert!(noisy_sgd(0.1).key(3).init(&p).is_ok());
-        assert!(matches!(noisy_sgd(0.1).key(3).seed(3).init(&p), Err(OptaxError::InvalidHyperparameter { .. })));
-        assert!(matches!(noisy_sgd(0.1).eta(-1.0).init(&p), Err(OptaxError::InvalidHyperparameter { .. })));
+        assert!(matches!(
+            noisy_sgd(0.1).key(3).seed(3).init(&p),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
+        assert!(matches!(
+            noisy_sgd(0.1).eta(-1.0).init(&p),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
     }
 }

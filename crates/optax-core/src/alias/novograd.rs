@@ -80,7 +80,10 @@ impl Novograd {
             .eps(self.eps.clone())
             .eps_root(self.eps_root.clone())
             .weight_decay(self.weight_decay.clone());
-        GradientTransformation::new(chain![scaling, scale_by_learning_rate(self.learning_rate.clone())])
+        GradientTransformation::new(chain![
+            scaling,
+            scale_by_learning_rate(self.learning_rate.clone())
+        ])
     }
 
     fn check(&self) -> Result<()> {

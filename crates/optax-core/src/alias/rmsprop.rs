@@ -128,7 +128,11 @@ impl RmsProp {
             Some(m) => GradientTransformation::new(trace(m.clone()).nesterov(self.nesterov)),
             None => GradientTransformation::new(identity()),
         };
-        GradientTransformation::new(chain![scaling, scale_by_learning_rate(self.learning_rate.clone()), momentum])
+        GradientTransformation::new(chain![
+            scaling,
+            scale_by_learning_rate(self.learning_rate.clone()),
+            momentum
+        ])
     }
 
     fn check(&self) -> Result<()> {
@@ -164,7 +168,9 @@ mod tests {
         assert!(invalid(rmsprop(0.1).decay(1.0).init(&p)));
         assert!(invalid(rmsprop(0.1).centered(true).eps(-1.0).init(&p)));
         assert!(invalid(rmsprop(0.1).momentum(f64::NAN).init(&p)));
-        assert!(invalid(rmsprop(0.1).momentum(Schedule::new(|_| 0.9)).init(&p)));
+        assert!(invalid(
+            rmsprop(0.1).momentum(Schedule::new(|_| 0.9)).init(&p)
+        ));
         assert!(rmsprop(Schedule::new(|_| 0.1)).init(&p).is_ok());
     }
 }

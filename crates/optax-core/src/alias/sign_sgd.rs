@@ -34,7 +34,10 @@ pub fn sign_sgd(learning_rate: impl Into<Hyper>) -> SignSgd {
 impl SignSgd {
     /// The chain this alias stands for.
     pub fn build(&self) -> GradientTransformation {
-        GradientTransformation::new(chain![scale_by_sign(), scale_by_learning_rate(self.learning_rate.clone())])
+        GradientTransformation::new(chain![
+            scale_by_sign(),
+            scale_by_learning_rate(self.learning_rate.clone())
+        ])
     }
 
     fn check(&self) -> Result<()> {
@@ -91,7 +94,8 @@ impl Signum {
     fn check(&self) -> Result<()> {
         // Checked here so that an error names `beta`, not `ema`'s `decay`.
         self.beta.scalar("beta")?;
-        self.beta.check("beta", |v| (0.0..=1.0).contains(&v), "must be in [0, 1]")
+        self.beta
+            .check("beta", |v| (0.0..=1.0).contains(&v), "must be in [0, 1]")
     }
 }
 
@@ -116,7 +120,9 @@ mod tests {
     fn sign_sgd_steps_by_the_learning_rate() {
         let opt = sign_sgd(0.1);
         let s = opt.init(&grads(0.0, 0.0)).unwrap();
-        let (u, _) = opt.update(grads(3.0, -0.2), &s, None, &Extra::none()).unwrap();
+        let (u, _) = opt
+            .update(grads(3.0, -0.2), &s, None, &Extra::none())
+            .unwrap();
         assert_eq!(u.to_vecs().unwrap()[0], vec![-0.1, 0.1]);
     }
 
@@ -124,9 +130,13 @@ mod tests {
     fn signum_follows_the_average() {
         let opt = signum(0.1).beta(0.5);
         let s = opt.init(&grads(0.0, 0.0)).unwrap();
-        let (_, s) = opt.update(grads(4.0, 4.0), &s, None, &Extra::none()).unwrap();
+        let (_, s) = opt
+            .update(grads(4.0, 4.0), &s, None, &Extra::none())
+            .unwrap();
         // m = (2, 2) then 0.5·2 + 0.5·(-1, -5) = (0.5, -1.5).
-        let (u, _) = opt.update(grads(-1.0, -5.0), &s, None, &Extra::none()).unwrap();
+        let (u, _) = opt
+            .update(grads(-1.0, -5.0), &s, None, &Extra::none())
+            .unwrap();
         assert_eq!(u.to_vecs().unwrap()[0], vec![-0.1, 0.1]);
     }
 

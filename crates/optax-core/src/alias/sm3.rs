@@ -45,7 +45,10 @@ impl Sm3 {
             // Rejected by `check`; `scale` rejects it too.
             Hyper::Schedule(s) => Hyper::Schedule(s.clone()),
         };
-        GradientTransformation::new(chain![scale_by_sm3().b1(self.momentum.clone()), scale(step)])
+        GradientTransformation::new(chain![
+            scale_by_sm3().b1(self.momentum.clone()),
+            scale(step)
+        ])
     }
 
     fn check(&self) -> Result<()> {

@@ -27,10 +27,21 @@ macro_rules! chain {
 
 impl Transform for Chain {
     fn init(&self, params: &Tree) -> Result<State> {
-        Ok(State::Tuple(self.members.iter().map(|m| m.init(params)).collect::<Result<_>>()?))
+        Ok(State::Tuple(
+            self.members
+                .iter()
+                .map(|m| m.init(params))
+                .collect::<Result<_>>()?,
+        ))
     }
 
-    fn update(&self, mut updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        mut updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let states = state.as_tuple(self.members.len())?;
         let mut next = Vec::with_capacity(states.len());
         for (member, s) in self.members.iter().zip(states) {
@@ -68,15 +79,31 @@ impl Transform for NamedChain {
         ))
     }
 
-    fn update(&self, mut updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        mut updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let states = state.as_map()?;
         if states.len() != self.members.len() {
-            return Err(OptaxError::state("named_chain", format!("{} states for {} transformations", states.len(), self.members.len())));
+            return Err(OptaxError::state(
+                "named_chain",
+                format!(
+                    "{} states for {} transformations",
+                    states.len(),
+                    self.members.len()
+                ),
+            ));
         }
         let mut next = Vec::with_capacity(states.len());
         for ((name, member), (key, s)) in self.members.iter().zip(states) {
             if name != key {
-                return Err(OptaxError::state("named_chain", format!("state `{key}` where `{name}` was expected")));
+                return Err(OptaxError::state(
+                    "named_chain",
+                    format!("state `{key}` where `{name}` was expected"),
+                ));
             }
             let (u, s) = member.update(updates, s, params, extra)?;
             updates = u;
@@ -88,7 +115,10 @@ impl Transform for NamedChain {
     fn validate(&self) -> Result<()> {
         for (i, (name, _)) in self.members.iter().enumerate() {
             if self.members[..i].iter().any(|(n, _)| n == name) {
-                return Err(OptaxError::invalid("named_chain", format!("name `{name}` is used twice")));
+                return Err(OptaxError::invalid(
+                    "named_chain",
+                    format!("name `{name}` is used twice"),
+                ));
             }
         }
         self.members.iter().try_for_each(|(_, m)| m.validate())

@@ -11,17 +11,27 @@ pub fn freeze(mask: impl Into<Mask>) -> Masked {
 
 /// Applies `optimizer` to the leaves where `freeze_mask` is false and zeroes the others; frozen
 /// leaves get no optimizer state (`optax.selective_transform`).
-pub fn selective_transform(optimizer: impl IntoTransformation, freeze_mask: impl Into<Mask>) -> Partition {
+pub fn selective_transform(
+    optimizer: impl IntoTransformation,
+    freeze_mask: impl Into<Mask>,
+) -> Partition {
     let freeze_mask: Mask = freeze_mask.into();
     let labels = match freeze_mask {
         Mask::All(b) => Labels::by(move |_, _| label(b).to_string()),
         Mask::Fn(f) => Labels::by(move |p, s| label(f(p, s)).to_string()),
-        Mask::Map(m) => Labels::Map(m.into_iter().map(|(k, b)| (k, label(b).to_string())).collect()),
+        Mask::Map(m) => Labels::Map(
+            m.into_iter()
+                .map(|(k, b)| (k, label(b).to_string()))
+                .collect(),
+        ),
     };
     partition(
         vec![
             ("train".to_string(), optimizer.into_transformation()),
-            ("freeze".to_string(), GradientTransformation::new(set_to_zero())),
+            (
+                "freeze".to_string(),
+                GradientTransformation::new(set_to_zero()),
+            ),
         ],
         labels,
     )

@@ -50,7 +50,12 @@ impl Mask {
     pub fn values(&self, def: &TreeDef) -> Result<Vec<bool>> {
         match self {
             Mask::All(b) => Ok(vec![*b; def.len()]),
-            Mask::Fn(f) => Ok(def.paths().iter().zip(def.shapes()).map(|(p, s)| f(p, s)).collect()),
+            Mask::Fn(f) => Ok(def
+                .paths()
+                .iter()
+                .zip(def.shapes())
+                .map(|(p, s)| f(p, s))
+                .collect()),
             Mask::Map(m) => lookup(m, def, "mask").map(|v| v.into_iter().copied().collect()),
         }
     }
@@ -91,15 +96,29 @@ impl Labels {
     }
 
     /// Labels from `(path or prefix, label)` pairs.
-    pub fn from_pairs<S: Into<String>, L: Into<String>>(pairs: impl IntoIterator<Item = (S, L)>) -> Self {
-        Labels::Map(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    pub fn from_pairs<S: Into<String>, L: Into<String>>(
+        pairs: impl IntoIterator<Item = (S, L)>,
+    ) -> Self {
+        Labels::Map(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 
     /// The label of every leaf of `def`.
     pub fn values(&self, def: &TreeDef) -> Result<Vec<String>> {
         match self {
-            Labels::Fn(f) => Ok(def.paths().iter().zip(def.shapes()).map(|(p, s)| f(p, s)).collect()),
-            Labels::Map(m) => lookup(m, def, "param_labels").map(|v| v.into_iter().cloned().collect()),
+            Labels::Fn(f) => Ok(def
+                .paths()
+                .iter()
+                .zip(def.shapes())
+                .map(|(p, s)| f(p, s))
+                .collect()),
+            Labels::Map(m) => {
+                lookup(m, def, "param_labels").map(|v| v.into_iter().cloned().collect())
+            }
         }
     }
 }
@@ -107,7 +126,9 @@ impl Labels {
 /// For each leaf, the value of the longest key that is its path or a prefix of it at a `.`;
 /// errors on a leaf no key covers and on a key that covers no leaf.
 fn lookup<'a, V>(map: &'a [(String, V)], def: &TreeDef, what: &str) -> Result<Vec<&'a V>> {
-    let covers = |key: &str, path: &str| path == key || (path.starts_with(key) && path[key.len()..].starts_with('.'));
+    let covers = |key: &str, path: &str| {
+        path == key || (path.starts_with(key) && path[key.len()..].starts_with('.'))
+    };
     let mut used = vec![false; map.len()];
     let mut out = Vec::with_capacity(def.len());
     for path in def.paths() {
@@ -121,11 +142,19 @@ fn lookup<'a, V>(map: &'a [(String, V)], def: &TreeDef, what: &str) -> Result<Ve
                 used[i] = true;
                 out.push(v);
             }
-            None => return Err(OptaxError::invalid(what, format!("no entry for leaf `{path}`"))),
+            None => {
+                return Err(OptaxError::invalid(
+                    what,
+                    format!("no entry for leaf `{path}`"),
+                ))
+            }
         }
     }
     if let Some(i) = used.iter().position(|u| !u) {
-        return Err(OptaxError::invalid(what, format!("entry `{}` matches no leaf", map[i].0)));
+        return Err(OptaxError::invalid(
+            what,
+            format!("entry `{}` matches no leaf", map[i].0),
+        ));
     }
     Ok(out)
 }

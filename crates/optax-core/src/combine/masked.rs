@@ -30,14 +30,25 @@ impl Transform for Masked {
         Ok(State::record("MaskedState", vec![("inner_state", inner)]))
     }
 
-    fn update(&self, updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let inner_state = state.field("inner_state")?;
         let idx = self.mask.indices(updates.def())?;
         if let Some(p) = params {
             updates.check_same_structure(p)?;
         }
         let sub_params = params.map(|p| p.subset(&idx));
-        let (sub, inner_state) = self.inner.update(updates.subset(&idx), inner_state, sub_params.as_ref(), extra)?;
+        let (sub, inner_state) = self.inner.update(
+            updates.subset(&idx),
+            inner_state,
+            sub_params.as_ref(),
+            extra,
+        )?;
         Ok((
             updates.replace_subset(&idx, sub),
             State::record("MaskedState", vec![("inner_state", inner_state)]),

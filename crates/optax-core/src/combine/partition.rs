@@ -16,7 +16,10 @@ pub struct Partition {
 }
 
 /// `optax.partition(transforms, param_labels)`.
-pub fn partition(transforms: Vec<(String, GradientTransformation)>, param_labels: Labels) -> Partition {
+pub fn partition(
+    transforms: Vec<(String, GradientTransformation)>,
+    param_labels: Labels,
+) -> Partition {
     Partition {
         transforms,
         labels: param_labels,
@@ -26,7 +29,10 @@ pub fn partition(transforms: Vec<(String, GradientTransformation)>, param_labels
 impl Partition {
     fn masks(&self, def: &TreeDef) -> Result<Vec<Mask>> {
         let labels = self.labels.values(def)?;
-        if let Some(label) = labels.iter().find(|l| !self.transforms.iter().any(|(k, _)| k == *l)) {
+        if let Some(label) = labels
+            .iter()
+            .find(|l| !self.transforms.iter().any(|(k, _)| k == *l))
+        {
             return Err(OptaxError::invalid(
                 "param_labels",
                 format!("label `{label}` has no transformation"),
@@ -58,31 +64,52 @@ impl Transform for Partition {
             .zip(masks)
             .map(|((k, t), m)| Ok((k.clone(), masked(t.clone(), m).init(params)?)))
             .collect::<Result<_>>()?;
-        Ok(State::record("PartitionState", vec![("inner_states", State::Map(states))]))
+        Ok(State::record(
+            "PartitionState",
+            vec![("inner_states", State::Map(states))],
+        ))
     }
 
-    fn update(&self, mut updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        mut updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let states = state.field("inner_states")?.as_map()?;
         if states.len() != self.transforms.len() {
-            return Err(OptaxError::state("PartitionState", "one state per label expected"));
+            return Err(OptaxError::state(
+                "PartitionState",
+                "one state per label expected",
+            ));
         }
         let masks = self.masks(updates.def())?;
         let mut next = Vec::with_capacity(states.len());
         for (((k, t), m), (key, s)) in self.transforms.iter().zip(masks).zip(states) {
             if k != key {
-                return Err(OptaxError::state("PartitionState", format!("state `{key}` where `{k}` was expected")));
+                return Err(OptaxError::state(
+                    "PartitionState",
+                    format!("state `{key}` where `{k}` was expected"),
+                ));
             }
             let (u, s) = masked(t.clone(), m).update(updates, s, params, extra)?;
             updates = u;
             next.push((k.clone(), s));
         }
-        Ok((updates, State::record("PartitionState", vec![("inner_states", State::Map(next))])))
+        Ok((
+            updates,
+            State::record("PartitionState", vec![("inner_states", State::Map(next))]),
+        ))
     }
 
     fn validate(&self) -> Result<()> {
         for (i, (name, _)) in self.transforms.iter().enumerate() {
             if self.transforms[..i].iter().any(|(n, _)| n == name) {
-                return Err(OptaxError::invalid("transforms", format!("label `{name}` is given twice")));
+                return Err(OptaxError::invalid(
+                    "transforms",
+                    format!("label `{name}` is given twice"),
+                ));
             }
         }
         self.transforms.iter().try_for_each(|(_, t)| t.validate())

@@ -1,26 +1,26 @@
 //! Schedules: pure functions of the step count (`optax.schedules`).
 
 mod constant;
-mod polynomial;
+mod cosine_decay;
+mod exponential_decay;
+mod join;
+mod onecycle;
 mod piecewise_constant;
 mod piecewise_interpolate;
-mod exponential_decay;
-mod cosine_decay;
-mod warmup;
-mod onecycle;
+mod polynomial;
 mod sgdr;
-mod join;
+mod warmup;
 
 pub use constant::*;
-pub use polynomial::*;
+pub use cosine_decay::*;
+pub use exponential_decay::*;
+pub use join::*;
+pub use onecycle::*;
 pub use piecewise_constant::*;
 pub use piecewise_interpolate::*;
-pub use exponential_decay::*;
-pub use cosine_decay::*;
-pub use warmup::*;
-pub use onecycle::*;
+pub use polynomial::*;
 pub use sgdr::*;
-pub use join::*;
+pub use warmup::*;
 
 use std::fmt;
 use std::sync::Arc;

@@ -182,7 +182,7 @@ fn check(transition_steps: i64, div_factor: f64, final_div_factor: f64) -> Resul
         ("div_factor", div_factor),
         ("final_div_factor", final_div_factor),
     ] {
-        if !(v > 0.0) {
+        if v.is_nan() || v <= 0.0 {
             return Err(OptaxError::invalid(
                 name,
                 format!("must be positive, found {v}"),

@@ -78,8 +78,8 @@ impl PiecewiseConstantSchedule {
 pub(super) fn sorted_boundaries_and_scales(pairs: &[(i64, f64)]) -> Result<Vec<(i64, f64)>> {
     let mut sorted = pairs.to_vec();
     for &(step, scale) in &sorted {
-        // `!(x >= 0)` also rejects NaN, as Optax's `all(scale >= 0.0 ...)`.
-        if !(scale >= 0.0) {
+        // NaN fails Optax's `scale >= 0.0` too.
+        if scale.is_nan() || scale < 0.0 {
             return Err(OptaxError::invalid(
                 "boundaries_and_scales",
                 format!("scales must be non-negative, found {scale} at step {step}"),

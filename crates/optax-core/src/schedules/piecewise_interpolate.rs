@@ -110,8 +110,8 @@ impl PiecewiseInterpolateSchedule {
         let kind = self.interpolate_type;
         Ok(Schedule::new(move |count| {
             let mut out = 0.0f32;
-            for k in 0..bounds.len() - 1 {
-                let (lo, hi) = (bounds[k], bounds[k + 1]);
+            for (b, v) in bounds.windows(2).zip(values.windows(2)) {
+                let (lo, hi) = (b[0], b[1]);
                 let inside = if lo <= count && count < hi {
                     1.0f32
                 } else {
@@ -119,7 +119,7 @@ impl PiecewiseInterpolateSchedule {
                 };
                 let interval = hi.saturating_sub(lo).max(1);
                 let pct = count.saturating_sub(lo) as f32 / interval as f32;
-                out += inside * kind.interpolate(values[k], values[k + 1], pct);
+                out += inside * kind.interpolate(v[0], v[1], pct);
             }
             let past = if bounds[bounds.len() - 1] <= count {
                 1.0f32

@@ -128,7 +128,10 @@ impl<'a> Args<'a> {
             None => Ok(None),
             Some(Value::Number(n)) => Ok(n.as_f64().map(Hyper::Value)),
             Some(v @ Value::Object(_)) => Ok(Some(Hyper::Schedule(super::schedule_at(v, &at)?))),
-            Some(other) => Err(self.error(name, format!("expected a number or a schedule, found {other}"))),
+            Some(other) => Err(self.error(
+                name,
+                format!("expected a number or a schedule, found {other}"),
+            )),
         }
     }
 
@@ -157,7 +160,10 @@ impl<'a> Args<'a> {
         match value {
             None => Ok(Some(None)),
             Some(Value::String(s)) => {
-                let d = match s.trim_start_matches("jnp.").trim_start_matches("jax.numpy.") {
+                let d = match s
+                    .trim_start_matches("jnp.")
+                    .trim_start_matches("jax.numpy.")
+                {
                     "float32" => DType::F32,
                     "float16" => DType::F16,
                     "bfloat16" => DType::BF16,
@@ -180,12 +186,20 @@ impl<'a> Args<'a> {
                 for (k, v) in m {
                     match v {
                         Value::Bool(b) => pairs.push((k.clone(), *b)),
-                        other => return Err(self.error(name, format!("`{k}`: expected true or false, found {other}"))),
+                        other => {
+                            return Err(self.error(
+                                name,
+                                format!("`{k}`: expected true or false, found {other}"),
+                            ))
+                        }
                     }
                 }
                 Ok(Some(Mask::Map(pairs)))
             }
-            Some(other) => Err(self.error(name, format!("expected a bool or an object of bools, found {other}"))),
+            Some(other) => Err(self.error(
+                name,
+                format!("expected a bool or an object of bools, found {other}"),
+            )),
         }
     }
 
@@ -197,13 +211,20 @@ impl<'a> Args<'a> {
                 for (k, v) in m {
                     match v {
                         Value::String(s) => pairs.push((k.clone(), s.clone())),
-                        other => return Err(self.error(name, format!("`{k}`: expected a label string, found {other}"))),
+                        other => {
+                            return Err(self.error(
+                                name,
+                                format!("`{k}`: expected a label string, found {other}"),
+                            ))
+                        }
                     }
                 }
                 Ok(Labels::Map(pairs))
             }
             None => Err(self.error(name, "missing required argument")),
-            Some(other) => Err(self.error(name, format!("expected an object of labels, found {other}"))),
+            Some(other) => {
+                Err(self.error(name, format!("expected an object of labels, found {other}")))
+            }
         }
     }
 
@@ -225,7 +246,10 @@ impl<'a> Args<'a> {
                 .map(|(k, v)| Ok((k.clone(), super::transform_at(v, &format!("{at}.{k}"))?)))
                 .collect(),
             None => Err(self.error(name, "missing required argument")),
-            Some(other) => Err(self.error(name, format!("expected an object of transformations, found {other}"))),
+            Some(other) => Err(self.error(
+                name,
+                format!("expected an object of transformations, found {other}"),
+            )),
         }
     }
 

@@ -30,21 +30,27 @@ pub(crate) const TRANSFORMS: &[(&str, TransformBuilder)] = &[
 fn chain(a: &mut Args) -> Result<GradientTransformation> {
     // `{"chain": [..]}` is the usual form; `{"chain": {"transforms": [..]}}` is accepted too.
     let at = a.at_arg("transforms");
-    let items = a.list("transforms")?.ok_or_else(|| a.error("transforms", "missing required argument"))?;
+    let items = a
+        .list("transforms")?
+        .ok_or_else(|| a.error("transforms", "missing required argument"))?;
     a.finish()?;
     super::registry::chain_list("chain", items, &at)
 }
 
 fn named_chain(a: &mut Args) -> Result<GradientTransformation> {
     let at = a.at_arg("transforms");
-    let items = a.list("transforms")?.ok_or_else(|| a.error("transforms", "missing required argument"))?;
+    let items = a
+        .list("transforms")?
+        .ok_or_else(|| a.error("transforms", "missing required argument"))?;
     a.finish()?;
     super::registry::chain_list("named_chain", items, &at)
 }
 
 fn masked(a: &mut Args) -> Result<GradientTransformation> {
     let inner = a.transform("inner")?;
-    let mask = a.mask("mask")?.ok_or_else(|| a.error("mask", "missing required argument"))?;
+    let mask = a
+        .mask("mask")?
+        .ok_or_else(|| a.error("mask", "missing required argument"))?;
     a.build(combine::masked(inner, mask))
 }
 
@@ -55,7 +61,9 @@ fn partition(a: &mut Args) -> Result<GradientTransformation> {
 }
 
 fn freeze(a: &mut Args) -> Result<GradientTransformation> {
-    let mask = a.mask("mask")?.ok_or_else(|| a.error("mask", "missing required argument"))?;
+    let mask = a
+        .mask("mask")?
+        .ok_or_else(|| a.error("mask", "missing required argument"))?;
     a.build(combine::freeze(mask))
 }
 

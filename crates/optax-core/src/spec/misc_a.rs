@@ -48,7 +48,10 @@ fn clip_by_global_norm(a: &mut Args) -> Result<GradientTransformation> {
 
 /// `axis`: `null`, an integer, or a list of integers (Optax's `int | tuple[int, ...] | None`).
 fn axes(a: &mut Args, name: &str) -> Result<Option<Vec<i64>>> {
-    let as_int = |v: &Value| v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
+    let as_int = |v: &Value| {
+        v.as_i64()
+            .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+    };
     match a.raw(name) {
         None => Ok(None),
         Some(v @ Value::Number(_)) => as_int(v)
@@ -56,10 +59,16 @@ fn axes(a: &mut Args, name: &str) -> Result<Option<Vec<i64>>> {
             .ok_or_else(|| a.error(name, format!("expected an integer, found {v}"))),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|v| as_int(v).ok_or_else(|| a.error(name, format!("expected a list of integers, found {v}"))))
+            .map(|v| {
+                as_int(v)
+                    .ok_or_else(|| a.error(name, format!("expected a list of integers, found {v}")))
+            })
             .collect::<Result<Vec<_>>>()
             .map(Some),
-        Some(other) => Err(a.error(name, format!("expected an integer or a list of integers, found {other}"))),
+        Some(other) => Err(a.error(
+            name,
+            format!("expected an integer or a list of integers, found {other}"),
+        )),
     }
 }
 
@@ -180,17 +189,44 @@ mod tests {
     #[test]
     fn errors_name_the_argument() {
         let cases = [
-            (json!({"clip_by_global_norm": {}}), "clip_by_global_norm.max_norm"),
-            (json!({"clip_by_global_norm": {"max_norm": -1.0}}), "clip_by_global_norm.max_norm"),
+            (
+                json!({"clip_by_global_norm": {}}),
+                "clip_by_global_norm.max_norm",
+            ),
+            (
+                json!({"clip_by_global_norm": {"max_norm": -1.0}}),
+                "clip_by_global_norm.max_norm",
+            ),
             (json!({"apply_every": {"k": 0}}), "apply_every.k"),
             (json!({"apply_every": {"k": 1.5}}), "apply_every.k"),
-            (json!({"add_noise": {"eta": 0.01, "gamma": 0.55, "key": 1, "seed": 1}}), "add_noise.seed"),
-            (json!({"add_noise": {"eta": 0.01, "gamma": 0.55, "key": "k"}}), "add_noise.key"),
-            (json!({"adaptive_grad_clip": {"clipping": 0.1, "axis": "x"}}), "adaptive_grad_clip.axis"),
-            (json!({"sgd": {"learning_rate": 0.1, "momentum": 0.9, "dampening": 0.1}}), "sgd.dampening"),
-            (json!({"signum": {"learning_rate": 0.1, "beta": 2.0}}), "signum.beta"),
-            (json!({"sgd": {"learning_rate": 0.1, "momentum": "x"}}), "sgd.momentum"),
-            (json!({"trace": {"decay": {"constant_schedule": {"value": 0.9}}}}), "trace.decay"),
+            (
+                json!({"add_noise": {"eta": 0.01, "gamma": 0.55, "key": 1, "seed": 1}}),
+                "add_noise.seed",
+            ),
+            (
+                json!({"add_noise": {"eta": 0.01, "gamma": 0.55, "key": "k"}}),
+                "add_noise.key",
+            ),
+            (
+                json!({"adaptive_grad_clip": {"clipping": 0.1, "axis": "x"}}),
+                "adaptive_grad_clip.axis",
+            ),
+            (
+                json!({"sgd": {"learning_rate": 0.1, "momentum": 0.9, "dampening": 0.1}}),
+                "sgd.dampening",
+            ),
+            (
+                json!({"signum": {"learning_rate": 0.1, "beta": 2.0}}),
+                "signum.beta",
+            ),
+            (
+                json!({"sgd": {"learning_rate": 0.1, "momentum": "x"}}),
+                "sgd.momentum",
+            ),
+            (
+                json!({"trace": {"decay": {"constant_schedule": {"value": 0.9}}}}),
+                "trace.decay",
+            ),
         ];
         for (spec, at) in cases {
             match from_spec(&spec) {

@@ -13,14 +13,14 @@
 //! Unknown names, unknown arguments and invalid values are errors that name their place, e.g.
 //! `chain[1].adamw.b1: must be in [0, 1)`.
 
-mod args;
 mod adaptive_a;
 mod adaptive_b;
+mod args;
 mod core;
 mod misc_a;
 mod misc_b;
-mod schedules;
 mod registry;
+mod schedules;
 
 pub use args::Args;
 pub use registry::{schedule_names, transform_names};
@@ -58,7 +58,10 @@ pub fn parse_spec(text: &str) -> Result<Value> {
             }),
             Err(toml_err) => Err(OptaxError::Spec {
                 at: "spec".into(),
-                reason: format!("neither JSON ({json_err}) nor TOML ({})", toml_err.message()),
+                reason: format!(
+                    "neither JSON ({json_err}) nor TOML ({})",
+                    toml_err.message()
+                ),
             }),
         },
     }
@@ -82,28 +85,40 @@ fn entry<'a>(spec: &'a Value, at: &str, what: &str) -> Result<(&'a str, &'a Valu
         }
         Value::Object(m) => Err(OptaxError::Spec {
             at: place.to_string(),
-            reason: format!("a {what} spec has exactly one key (its Optax name), found {}", m.len()),
+            reason: format!(
+                "a {what} spec has exactly one key (its Optax name), found {}",
+                m.len()
+            ),
         }),
         other => Err(OptaxError::Spec {
             at: place.to_string(),
-            reason: format!("expected a {what} spec like {{\"name\": {{arguments}}}}, found {other}"),
+            reason: format!(
+                "expected a {what} spec like {{\"name\": {{arguments}}}}, found {other}"
+            ),
         }),
     }
 }
 
-static EMPTY: std::sync::LazyLock<serde_json::Map<String, Value>> = std::sync::LazyLock::new(serde_json::Map::new);
+static EMPTY: std::sync::LazyLock<serde_json::Map<String, Value>> =
+    std::sync::LazyLock::new(serde_json::Map::new);
 
 pub(crate) fn transform_at(spec: &Value, at: &str) -> Result<GradientTransformation> {
     let (name, body) = entry(spec, at, "transformation")?;
     let here = join(at, name);
     let builder = registry::transform(name).ok_or_else(|| OptaxError::Spec {
-        at: if at.is_empty() { name.to_string() } else { here.clone() },
+        at: if at.is_empty() {
+            name.to_string()
+        } else {
+            here.clone()
+        },
         reason: format!("unknown transformation `{name}`"),
     })?;
     match body {
         Value::Object(map) => builder(&mut Args::new(here, map)),
         Value::Null => builder(&mut Args::new(here, &EMPTY)),
-        Value::Array(items) if name == "chain" || name == "named_chain" => registry::chain_list(name, items, &here),
+        Value::Array(items) if name == "chain" || name == "named_chain" => {
+            registry::chain_list(name, items, &here)
+        }
         other => Err(OptaxError::Spec {
             at: here,
             reason: format!("expected an object of arguments, found {other}"),

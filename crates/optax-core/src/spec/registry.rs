@@ -39,12 +39,18 @@ pub(crate) fn schedule(name: &str) -> Option<ScheduleBuilder> {
 
 /// Every transformation and alias name a spec may use.
 pub fn transform_names() -> Vec<&'static str> {
-    TRANSFORM_TABLES.iter().flat_map(|t| t.iter().map(|(n, _)| *n)).collect()
+    TRANSFORM_TABLES
+        .iter()
+        .flat_map(|t| t.iter().map(|(n, _)| *n))
+        .collect()
 }
 
 /// Every schedule name a spec may use.
 pub fn schedule_names() -> Vec<&'static str> {
-    SCHEDULE_TABLES.iter().flat_map(|t| t.iter().map(|(n, _)| *n)).collect()
+    SCHEDULE_TABLES
+        .iter()
+        .flat_map(|t| t.iter().map(|(n, _)| *n))
+        .collect()
 }
 
 /// `{"chain": [spec, ...]}` and `{"named_chain": [["name", spec], ...]}`.
@@ -61,7 +67,9 @@ pub(crate) fn chain_list(name: &str, items: &[Value], at: &str) -> Result<Gradie
     for (i, item) in items.iter().enumerate() {
         let place = format!("{at}[{i}]");
         match item.as_array().map(Vec::as_slice) {
-            Some([Value::String(n), spec]) => members.push((n.clone(), super::transform_at(spec, &place)?)),
+            Some([Value::String(n), spec]) => {
+                members.push((n.clone(), super::transform_at(spec, &place)?))
+            }
             _ => {
                 return Err(OptaxError::Spec {
                     at: place,

@@ -128,7 +128,10 @@ pub(crate) fn unitwise_norm(x: Tensor<1>, shape: &[usize], axes: &[usize]) -> Te
     for &a in axes {
         let [pre, _, post] = split_at_axis(&cur, a);
         let d = shape[a];
-        t = t.reshape([pre, 1, post]).expand([pre, d, post]).reshape([pre * d * post]);
+        t = t
+            .reshape([pre, 1, post])
+            .expand([pre, d, post])
+            .reshape([pre * d * post]);
         cur[a] = d;
     }
     t
@@ -140,7 +143,13 @@ impl Transform for AdaptiveGradClip {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let params = params.ok_or_else(|| OptaxError::params_required("adaptive_grad_clip"))?;
         updates.check_same_structure(params)?;
         let clipping = self.clipping.scalar("clipping")?;
@@ -166,7 +175,11 @@ impl Transform for AdaptiveGradClip {
 
     fn validate(&self) -> Result<()> {
         self.clipping.scalar("clipping")?;
-        self.clipping.check("clipping", |v| v >= 0.0 && v.is_finite(), "must be finite and >= 0")?;
+        self.clipping.check(
+            "clipping",
+            |v| v >= 0.0 && v.is_finite(),
+            "must be finite and >= 0",
+        )?;
         crate::transforms::check_nonneg(&self.eps, "eps")
     }
 }
@@ -179,9 +192,15 @@ mod tests {
     fn norms(shape: &[usize], axis: Option<&[i64]>) -> Vec<f32> {
         let device = Device::flex();
         let n: usize = shape.iter().product();
-        let x = Tensor::<1>::from_floats((1..=n).map(|v| v as f32).collect::<Vec<_>>().as_slice(), &device);
+        let x = Tensor::<1>::from_floats(
+            (1..=n).map(|v| v as f32).collect::<Vec<_>>().as_slice(),
+            &device,
+        );
         let axes = unit_axes(shape, axis, "x").unwrap();
-        unitwise_norm(x, shape, &axes).to_data().try_to_vec::<f32>().unwrap()
+        unitwise_norm(x, shape, &axes)
+            .to_data()
+            .try_to_vec::<f32>()
+            .unwrap()
     }
 
     #[test]
@@ -212,22 +231,37 @@ mod tests {
     #[test]
     fn params_are_required_and_hyperparameters_checked() {
         let device = Device::flex();
-        let g = Tree::builder().leaf("w", Tensor::<1>::from_floats([1.0, 2.0], &device)).build().unwrap();
+        let g = Tree::builder()
+            .leaf("w", Tensor::<1>::from_floats([1.0, 2.0], &device))
+            .build()
+            .unwrap();
         let t = adaptive_grad_clip(0.1);
         let s = t.init(&g).unwrap();
         assert!(matches!(
             t.update(g.clone(), &s, None, &Extra::none()),
             Err(OptaxError::ParamsRequired { .. })
         ));
-        assert!(matches!(adaptive_grad_clip(-0.1).init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
-        assert!(matches!(adaptive_grad_clip(0.1).eps(-1.0).init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
+        assert!(matches!(
+            adaptive_grad_clip(-0.1).init(&g),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
+        assert!(matches!(
+            adaptive_grad_clip(0.1).eps(-1.0).init(&g),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
     }
 
     #[test]
     fn clips_units_above_the_bound() {
         let device = Device::flex();
-        let p = Tree::builder().leaf("w", Tensor::<1>::from_floats([3.0, 4.0], &device)).build().unwrap();
-        let g = Tree::builder().leaf("w", Tensor::<1>::from_floats([6.0, 8.0], &device)).build().unwrap();
+        let p = Tree::builder()
+            .leaf("w", Tensor::<1>::from_floats([3.0, 4.0], &device))
+            .build()
+            .unwrap();
+        let g = Tree::builder()
+            .leaf("w", Tensor::<1>::from_floats([6.0, 8.0], &device))
+            .build()
+            .unwrap();
         let t = adaptive_grad_clip(0.5);
         let s = t.init(&p).unwrap();
         // ‖p‖ = 5, bound 2.5, ‖g‖ = 10: scaled by 0.25.

@@ -59,12 +59,20 @@ impl Transform for AddDecayedWeights {
             return masked(self.unmasked(), mask.clone()).init(params);
         }
         Ok(match self.weight_decay {
-            Hyper::Schedule(_) => State::record("WeightDecaySchedule", vec![("count", State::Int(0))]),
+            Hyper::Schedule(_) => {
+                State::record("WeightDecaySchedule", vec![("count", State::Int(0))])
+            }
             _ => State::Empty,
         })
     }
 
-    fn update(&self, updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<(Tree, State)> {
         if let Some(mask) = &self.mask {
             return masked(self.unmasked(), mask.clone()).update(updates, state, params, extra);
         }
@@ -75,7 +83,10 @@ impl Transform for AddDecayedWeights {
                 let count = state.field("count")?.as_int()?;
                 (
                     crate::hyper::Scalar::Value(s.at(count)),
-                    State::record("WeightDecaySchedule", vec![("count", State::Int(safe_increment(count)))]),
+                    State::record(
+                        "WeightDecaySchedule",
+                        vec![("count", State::Int(safe_increment(count)))],
+                    ),
                 )
             }
             other => (other.at(0), State::Empty),
@@ -89,6 +100,7 @@ impl Transform for AddDecayedWeights {
     }
 
     fn validate(&self) -> Result<()> {
-        self.weight_decay.check("weight_decay", f64::is_finite, "must be finite")
+        self.weight_decay
+            .check("weight_decay", f64::is_finite, "must be finite")
     }
 }

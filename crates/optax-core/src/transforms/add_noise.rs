@@ -76,7 +76,13 @@ fn split(key: i64) -> (i64, u64) {
 }
 
 fn add_noise_state(count: i64, rng_key: i64) -> State {
-    State::record("AddNoiseState", vec![("count", State::Int(count)), ("rng_key", State::Int(rng_key))])
+    State::record(
+        "AddNoiseState",
+        vec![
+            ("count", State::Int(count)),
+            ("rng_key", State::Int(rng_key)),
+        ],
+    )
 }
 
 impl Transform for AddNoise {
@@ -85,7 +91,13 @@ impl Transform for AddNoise {
         Ok(add_noise_state(0, self.initial_key()))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         state.expect_record("AddNoiseState")?;
         let count = state.field("count")?.as_int()?;
         let rng_key = state.field("rng_key")?.as_int()?;
@@ -99,7 +111,11 @@ impl Transform for AddNoise {
             let n = u.dims()[0];
             let values: Vec<f32> = (0..n).map(|_| sampler.sample(StandardNormal)).collect();
             let noise = Tensor::<1>::from_data(TensorData::new(values, [n]), &u.device());
-            let noise = if noise.dtype() == u.dtype() { noise } else { noise.cast(u.dtype()) };
+            let noise = if noise.dtype() == u.dtype() {
+                noise
+            } else {
+                noise.cast(u.dtype())
+            };
             u + standard_deviation.mul_tensor(noise)
         });
         Ok((updates, add_noise_state(count_inc, rng_key)))
@@ -107,7 +123,10 @@ impl Transform for AddNoise {
 
     fn validate(&self) -> Result<()> {
         if self.key.is_some() && self.seed.is_some() {
-            return Err(OptaxError::invalid("seed", "only one of seed or key can be specified"));
+            return Err(OptaxError::invalid(
+                "seed",
+                "only one of seed or key can be specified",
+            ));
         }
         crate::transforms::check_nonneg(&self.eta, "eta")?;
         self.gamma.scalar("gamma")?;
@@ -146,13 +165,25 @@ mod tests {
         for step in 1..=3 {
             let (u, next) = t.update(zeros(), &s, None, &Extra::none()).unwrap();
             s = next;
-            let v: Vec<f64> = u.to_vecs().unwrap().concat().into_iter().map(f64::from).collect();
+            let v: Vec<f64> = u
+                .to_vecs()
+                .unwrap()
+                .concat()
+                .into_iter()
+                .map(f64::from)
+                .collect();
             assert_eq!(v.len(), N);
             let var = eta / (step as f64).powf(gamma);
             let mean = v.iter().sum::<f64>() / N as f64;
             let s2 = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (N - 1) as f64;
-            assert!(mean.abs() < 5.0 * (var / N as f64).sqrt(), "step {step}: mean {mean}");
-            assert!((s2 / var - 1.0).abs() < 5.0 * (2.0 / N as f64).sqrt(), "step {step}: var {s2} vs {var}");
+            assert!(
+                mean.abs() < 5.0 * (var / N as f64).sqrt(),
+                "step {step}: mean {mean}"
+            );
+            assert!(
+                (s2 / var - 1.0).abs() < 5.0 * (2.0 / N as f64).sqrt(),
+                "step {step}: var {s2} vs {var}"
+            );
         }
         assert_eq!(s.field("count").unwrap().as_int().unwrap(), 3);
     }
@@ -176,7 +207,10 @@ mod tests {
         assert_eq!(a, run(add_noise(0.01, 0.55).seed(7)));
         assert_ne!(a, run(add_noise(0.01, 0.55).key(8)));
         assert_ne!(a.0, a.1, "each step draws fresh noise");
-        assert_eq!(run(add_noise(0.01, 0.55)), run(add_noise(0.01, 0.55).key(0)));
+        assert_eq!(
+            run(add_noise(0.01, 0.55)),
+            run(add_noise(0.01, 0.55).key(0))
+        );
     }
 
     #[test]
@@ -188,7 +222,10 @@ mod tests {
             add_noise(0.1, 0.55).key(1).seed(1),
         ];
         for t in bad {
-            assert!(matches!(t.init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
+            assert!(matches!(
+                t.init(&g),
+                Err(OptaxError::InvalidHyperparameter { .. })
+            ));
         }
     }
 }

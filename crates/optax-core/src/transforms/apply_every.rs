@@ -40,7 +40,10 @@ impl ApplyEvery {
 fn apply_every_state(count: i64, grad_acc: Tree) -> State {
     State::record(
         "ApplyEvery",
-        vec![("count", State::Int(count)), ("grad_acc", State::Tree(grad_acc))],
+        vec![
+            ("count", State::Int(count)),
+            ("grad_acc", State::Tree(grad_acc)),
+        ],
     )
 }
 
@@ -50,7 +53,13 @@ impl Transform for ApplyEvery {
         Ok(apply_every_state(0, tree::zeros_like(params)))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         self.validate()?;
         state.expect_record("ApplyEvery")?;
         let count = state.field("count")?.as_int()?;
@@ -81,7 +90,10 @@ mod tests {
     #[test]
     fn emits_the_sum_every_k_steps() {
         let device = Device::flex();
-        let g = Tree::builder().leaf("w", Tensor::<1>::from_floats([1.0, 2.0], &device)).build().unwrap();
+        let g = Tree::builder()
+            .leaf("w", Tensor::<1>::from_floats([1.0, 2.0], &device))
+            .build()
+            .unwrap();
         let t = apply_every().k(3);
         let mut s = t.init(&g).unwrap();
         let mut out = Vec::new();
@@ -91,7 +103,17 @@ mod tests {
             s = next;
         }
         let z = vec![0.0, 0.0];
-        assert_eq!(out, vec![z.clone(), z.clone(), vec![3.0, 6.0], z.clone(), z, vec![3.0, 6.0]]);
+        assert_eq!(
+            out,
+            vec![
+                z.clone(),
+                z.clone(),
+                vec![3.0, 6.0],
+                z.clone(),
+                z,
+                vec![3.0, 6.0]
+            ]
+        );
         assert_eq!(s.field("count").unwrap().as_int().unwrap(), 0);
     }
 
@@ -99,6 +121,9 @@ mod tests {
     fn k_below_one_is_an_error() {
         let device = Device::flex();
         let g = Tree::builder().scalar("w", 1.0, &device).build().unwrap();
-        assert!(matches!(apply_every().k(0).init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
+        assert!(matches!(
+            apply_every().k(0).init(&g),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
     }
 }

@@ -27,7 +27,13 @@ impl Transform for Centralize {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let updates = updates.map_with_shape(|_, shape, g| {
             let n = g.dims()[0];
             if shape.len() <= 1 || n == 0 {
@@ -51,7 +57,10 @@ mod tests {
     fn subtracts_the_row_mean_of_matrices_only() {
         let device = Device::flex();
         let g = Tree::builder()
-            .leaf("m", Tensor::<2>::from_floats([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], &device))
+            .leaf(
+                "m",
+                Tensor::<2>::from_floats([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], &device),
+            )
             .leaf("v", Tensor::<1>::from_floats([1.0, 2.0], &device))
             .build()
             .unwrap();

@@ -68,16 +68,26 @@ impl Transform for Clip {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let hi = self.max_delta.scalar("max_delta")?;
         let lo = -hi.clone();
         // jnp.clip(x, lo, hi) = minimum(hi, maximum(lo, x)).
-        Ok((updates.into_map(|u| minimum_nan(maximum_nan(u, &lo), &hi)), State::Empty))
+        Ok((
+            updates.into_map(|u| minimum_nan(maximum_nan(u, &lo), &hi)),
+            State::Empty,
+        ))
     }
 
     fn validate(&self) -> Result<()> {
         self.max_delta.scalar("max_delta")?;
-        self.max_delta.check("max_delta", |v| v >= 0.0, "must be >= 0")
+        self.max_delta
+            .check("max_delta", |v| v >= 0.0, "must be >= 0")
     }
 }
 
@@ -91,7 +101,10 @@ mod tests {
     fn clips_and_keeps_nan() {
         let device = Device::flex();
         let g = Tree::builder()
-            .leaf("w", Tensor::<1>::from_floats([-3.0, -0.5, 0.5, 3.0, f32::NAN, f32::INFINITY], &device))
+            .leaf(
+                "w",
+                Tensor::<1>::from_floats([-3.0, -0.5, 0.5, 3.0, f32::NAN, f32::INFINITY], &device),
+            )
             .build()
             .unwrap();
         let t = clip(1.0);
@@ -107,7 +120,13 @@ mod tests {
     fn negative_max_delta_is_an_error() {
         let device = Device::flex();
         let g = Tree::builder().scalar("w", 1.0, &device).build().unwrap();
-        assert!(matches!(clip(-1.0).init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
-        assert!(matches!(clip(f64::NAN).init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
+        assert!(matches!(
+            clip(-1.0).init(&g),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
+        assert!(matches!(
+            clip(f64::NAN).init(&g),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
     }
 }

@@ -36,7 +36,13 @@ impl Transform for ClipByBlockRms {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let threshold = self.threshold.scalar("threshold")?;
         let one = Scalar::Value(1.0);
         let updates = updates.into_map(|u| {
@@ -53,7 +59,8 @@ impl Transform for ClipByBlockRms {
 
     fn validate(&self) -> Result<()> {
         self.threshold.scalar("threshold")?;
-        self.threshold.check("threshold", |v| v > 0.0, "must be > 0")
+        self.threshold
+            .check("threshold", |v| v > 0.0, "must be > 0")
     }
 }
 
@@ -83,7 +90,13 @@ mod tests {
     fn bad_threshold_is_an_error() {
         let device = Device::flex();
         let g = Tree::builder().scalar("w", 1.0, &device).build().unwrap();
-        assert!(matches!(clip_by_block_rms(0.0).init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
-        assert!(matches!(clip_by_block_rms(f64::NAN).init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
+        assert!(matches!(
+            clip_by_block_rms(0.0).init(&g),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
+        assert!(matches!(
+            clip_by_block_rms(f64::NAN).init(&g),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
     }
 }

@@ -50,7 +50,13 @@ impl Transform for ClipByGlobalNorm {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let max_norm = self.max_norm.scalar("max_norm")?;
         let g_norm = tree::norm(&updates, NormOrd::L2, false);
         let trigger = lower_than(g_norm.clone(), &max_norm);
@@ -85,7 +91,11 @@ mod tests {
 
     fn run(t: &ClipByGlobalNorm, g: Tree) -> Vec<Vec<f32>> {
         let s = t.init(&g).unwrap();
-        t.update(g, &s, None, &Extra::none()).unwrap().0.to_vecs().unwrap()
+        t.update(g, &s, None, &Extra::none())
+            .unwrap()
+            .0
+            .to_vecs()
+            .unwrap()
     }
 
     #[test]
@@ -109,7 +119,13 @@ mod tests {
     #[test]
     fn bad_max_norm_is_an_error() {
         let g = grads([1.0, 1.0], 1.0);
-        assert!(matches!(clip_by_global_norm(-1.0).init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
-        assert!(matches!(clip_by_global_norm(f64::NAN).init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
+        assert!(matches!(
+            clip_by_global_norm(-1.0).init(&g),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
+        assert!(matches!(
+            clip_by_global_norm(f64::NAN).init(&g),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
     }
 }

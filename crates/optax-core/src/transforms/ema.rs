@@ -53,7 +53,10 @@ impl Ema {
 }
 
 fn ema_state(count: i64, ema: Tree) -> State {
-    State::record("EmaState", vec![("count", State::Int(count)), ("ema", State::Tree(ema))])
+    State::record(
+        "EmaState",
+        vec![("count", State::Int(count)), ("ema", State::Tree(ema))],
+    )
 }
 
 impl Transform for Ema {
@@ -63,7 +66,13 @@ impl Transform for Ema {
         Ok(ema_state(0, ema))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         state.expect_record("EmaState")?;
         let count = state.field("count")?.as_int()?;
         let ema = state.field("ema")?.tree_like(&updates)?;
@@ -95,7 +104,10 @@ impl Transform for Ema {
         }
         if let Some(d) = self.accumulator_dtype {
             if !d.is_float() {
-                return Err(OptaxError::invalid("accumulator_dtype", "must be a float dtype"));
+                return Err(OptaxError::invalid(
+                    "accumulator_dtype",
+                    "must be a float dtype",
+                ));
             }
         }
         Ok(())
@@ -109,7 +121,10 @@ mod tests {
 
     fn grads(v: f32) -> Tree {
         let device = Device::flex();
-        Tree::builder().leaf("w", Tensor::<1>::from_floats([v, -v], &device)).build().unwrap()
+        Tree::builder()
+            .leaf("w", Tensor::<1>::from_floats([v, -v], &device))
+            .build()
+            .unwrap()
     }
 
     #[test]
@@ -122,7 +137,13 @@ mod tests {
             s = next;
         }
         // The stored average is not debiased: 2·(1 - 0.5³).
-        let e = s.field("ema").unwrap().as_tree().unwrap().to_vecs().unwrap();
+        let e = s
+            .field("ema")
+            .unwrap()
+            .as_tree()
+            .unwrap()
+            .to_vecs()
+            .unwrap();
         assert_eq!(e[0], vec![1.75, -1.75]);
         assert_eq!(s.field("count").unwrap().as_int().unwrap(), 3);
     }
@@ -138,10 +159,19 @@ mod tests {
     #[test]
     fn bad_decay_is_an_error() {
         let p = grads(1.0);
-        assert!(matches!(ema(1.0).init(&p), Err(OptaxError::InvalidHyperparameter { .. })));
+        assert!(matches!(
+            ema(1.0).init(&p),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
         assert!(ema(1.0).debias(false).init(&p).is_ok());
-        assert!(matches!(ema(-0.1).init(&p), Err(OptaxError::InvalidHyperparameter { .. })));
-        assert!(matches!(ema(f64::NAN).debias(false).init(&p), Err(OptaxError::InvalidHyperparameter { .. })));
+        assert!(matches!(
+            ema(-0.1).init(&p),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
+        assert!(matches!(
+            ema(f64::NAN).debias(false).init(&p),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
     }
 
     #[test]
@@ -150,7 +180,10 @@ mod tests {
         let s = t.init(&grads(1.0)).unwrap();
         let (u, s) = t.update(grads(1.0), &s, None, &Extra::none()).unwrap();
         assert_eq!(u.leaves()[0].dtype(), DType::F32);
-        assert_eq!(s.field("ema").unwrap().as_tree().unwrap().leaves()[0].dtype(), DType::BF16);
+        assert_eq!(
+            s.field("ema").unwrap().as_tree().unwrap().leaves()[0].dtype(),
+            DType::BF16
+        );
         let (u, _) = t.update(grads(1.0), &s, None, &Extra::none()).unwrap();
         assert_eq!(u.leaves()[0].dtype(), DType::F32);
     }

@@ -19,7 +19,13 @@ impl Transform for Identity {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         Ok((updates, State::Empty))
     }
 }
@@ -39,7 +45,13 @@ impl Transform for SetToZero {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         Ok((updates.into_map(|t| t.zeros_like()), State::Empty))
     }
 }

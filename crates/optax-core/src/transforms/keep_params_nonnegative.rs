@@ -29,8 +29,15 @@ impl Transform for KeepParamsNonnegative {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
-        let params = params.ok_or_else(|| OptaxError::params_required("keep_params_nonnegative"))?;
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
+        let params =
+            params.ok_or_else(|| OptaxError::params_required("keep_params_nonnegative"))?;
         let updates = params.zip_map(&updates, |p, u| {
             let negative = (p.clone() + u.clone()).lower_elem(0.0);
             u.mask_where(negative, p.neg())
@@ -52,7 +59,10 @@ mod tests {
             .build()
             .unwrap();
         let u = Tree::builder()
-            .leaf("w", Tensor::<1>::from_floats([-2.0, 0.5, -0.5, f32::NAN], &device))
+            .leaf(
+                "w",
+                Tensor::<1>::from_floats([-2.0, 0.5, -0.5, f32::NAN], &device),
+            )
             .build()
             .unwrap();
         let t = keep_params_nonnegative();

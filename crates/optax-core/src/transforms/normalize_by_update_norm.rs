@@ -49,10 +49,17 @@ impl Transform for NormalizeByUpdateNorm {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let scale_factor = self.scale_factor.scalar("scale_factor")?;
         let eps = self.eps.scalar("eps")?;
-        let g_norm = scale_factor.div_tensor(eps.add_tensor(tree::norm(&updates, NormOrd::L2, false)));
+        let g_norm =
+            scale_factor.div_tensor(eps.add_tensor(tree::norm(&updates, NormOrd::L2, false)));
         let updates = updates.into_map(|g| {
             let n = g.dims()[0];
             g / g_norm.clone().expand([n])
@@ -62,8 +69,11 @@ impl Transform for NormalizeByUpdateNorm {
 
     fn validate(&self) -> Result<()> {
         self.scale_factor.scalar("scale_factor")?;
-        self.scale_factor
-            .check("scale_factor", |v| v != 0.0 && v.is_finite(), "must be finite and nonzero")?;
+        self.scale_factor.check(
+            "scale_factor",
+            |v| v != 0.0 && v.is_finite(),
+            "must be finite and nonzero",
+        )?;
         crate::transforms::check_nonneg(&self.eps, "eps")
     }
 }
@@ -98,7 +108,10 @@ mod tests {
             normalize_by_update_norm().eps(f64::NAN),
         ];
         for t in bad {
-            assert!(matches!(t.init(&g), Err(OptaxError::InvalidHyperparameter { .. })));
+            assert!(matches!(
+                t.init(&g),
+                Err(OptaxError::InvalidHyperparameter { .. })
+            ));
         }
     }
 }

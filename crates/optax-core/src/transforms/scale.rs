@@ -25,7 +25,13 @@ impl Transform for Scale {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let s = self.step_size.scalar("step_size")?;
         Ok((updates.into_map(|u| s.mul_tensor(u)), State::Empty))
     }

@@ -91,7 +91,11 @@ pub(crate) fn check_decay(h: &Hyper, name: &str) -> Result<()> {
 /// Checks a non-negative, finite constant.
 pub(crate) fn check_nonneg(h: &Hyper, name: &str) -> Result<()> {
     h.scalar(name)?;
-    h.check(name, |v| v >= 0.0 && v.is_finite(), "must be finite and >= 0")
+    h.check(
+        name,
+        |v| v >= 0.0 && v.is_finite(),
+        "must be finite and >= 0",
+    )
 }
 
 impl Transform for ScaleByAdam {
@@ -111,7 +115,13 @@ impl Transform for ScaleByAdam {
         ))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         state.expect_record("ScaleByAdamState")?;
         let count = state.field("count")?.as_int()?;
         let mu = state.field("mu")?.tree_like(&updates)?;
@@ -131,7 +141,9 @@ impl Transform for ScaleByAdam {
             tree::bias_correction(&mu, &b1, count_inc)
         };
         let nu_hat = tree::bias_correction(&nu, &b2, count_inc);
-        let updates = mu_hat.zip_map(&nu_hat, |m, v| m / eps.add_tensor(eps_root.add_tensor(v).sqrt()))?;
+        let updates = mu_hat.zip_map(&nu_hat, |m, v| {
+            m / eps.add_tensor(eps_root.add_tensor(v).sqrt())
+        })?;
         let mu = match self.mu_dtype {
             Some(d) => tree::cast(&mu, d)?,
             None => mu,
@@ -140,7 +152,11 @@ impl Transform for ScaleByAdam {
             updates,
             State::record(
                 "ScaleByAdamState",
-                vec![("count", State::Int(count_inc)), ("mu", State::Tree(mu)), ("nu", State::Tree(nu))],
+                vec![
+                    ("count", State::Int(count_inc)),
+                    ("mu", State::Tree(mu)),
+                    ("nu", State::Tree(nu)),
+                ],
             ),
         ))
     }

@@ -125,7 +125,10 @@ impl ScaleByFactoredRms {
     }
 
     /// The decay schedule `f(step - step_offset, decay_rate)` (default [`decay_rate_pow`]).
-    pub fn decay_rate_fn(mut self, decay_rate_fn: impl Fn(i64, &Scalar) -> Scalar + Send + Sync + 'static) -> Self {
+    pub fn decay_rate_fn(
+        mut self,
+        decay_rate_fn: impl Fn(i64, &Scalar) -> Scalar + Send + Sync + 'static,
+    ) -> Self {
         self.decay_rate_fn = DecayRateFn::new(decay_rate_fn);
         self
     }
@@ -134,7 +137,11 @@ impl ScaleByFactoredRms {
 /// Optax's `_factored_dims`: `(d1, d0)`, the axes of the second-largest and the largest
 /// dimension (a stable sort: among equal sizes the later axis counts as larger), or `None`
 /// when the leaf is not factored.
-pub(crate) fn factored_dims(shape: &[usize], factored: bool, min_dim_size_to_factor: i64) -> Option<(usize, usize)> {
+pub(crate) fn factored_dims(
+    shape: &[usize],
+    factored: bool,
+    min_dim_size_to_factor: i64,
+) -> Option<(usize, usize)> {
     if !factored || shape.len() < 2 {
         return None;
     }
@@ -160,7 +167,13 @@ impl Layout {
         let (d1, d0) = factored_dims(shape, factored, min_dim)?;
         let (a, b) = (d1.min(d0), d1.max(d0));
         let prod = |s: &[usize]| s.iter().product::<usize>();
-        let view = [prod(&shape[..a]), shape[a], prod(&shape[a + 1..b]), shape[b], prod(&shape[b + 1..])];
+        let view = [
+            prod(&shape[..a]),
+            shape[a],
+            prod(&shape[a + 1..b]),
+            shape[b],
+            prod(&shape[b + 1..]),
+        ];
         Some(Layout { d1, d0, view })
     }
 
@@ -183,7 +196,14 @@ impl Layout {
 
 /// The shapes of `(v_row, v_col, v)` for one leaf.
 fn state_shapes(shape: &[usize], layout: Option<&Layout>) -> [Vec<usize>; 3] {
-    let drop = |d: usize| -> Vec<usize> { shape.iter().enumerate().filter(|&(i, _)| i != d).map(|(_, &n)| n).collect() };
+    let drop = |d: usize| -> Vec<usize> {
+        shape
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != d)
+            .map(|(_, &n)| n)
+            .collect()
+    };
     match layout {
         Some(l) => [drop(l.d0), drop(l.d1), vec![1]],
         None => [vec![1], vec![1], shape.to_vec()],
@@ -234,14 +254,22 @@ impl Transform for ScaleByFactoredRms {
                 .leaves()
                 .iter()
                 .zip(def.shapes())
-                .map(|(p, s)| Tensor::<1>::zeros([s.iter().product::<usize>()], &p.device()).cast(p.dtype()))
+                .map(|(p, s)| {
+                    Tensor::<1>::zeros([s.iter().product::<usize>()], &p.device()).cast(p.dtype())
+                })
                 .collect();
             Tree::from_flat(Arc::new(def), leaves)
         });
         Ok(factored_state(0, row?, col?, v?))
     }
 
-    fn update(&self, updates: Tree, state: &State, params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         state.expect_record("FactoredState")?;
         let params = params.ok_or_else(|| OptaxError::params_required("scale_by_factored_rms"))?;
         updates.check_same_structure(params)?;
@@ -251,7 +279,8 @@ impl Transform for ScaleByFactoredRms {
             state.field("v_col")?.as_tree()?,
             state.field("v")?.as_tree()?,
         );
-        let [row_def, col_def, v_def] = state_defs(&updates, self.factored, self.min_dim_size_to_factor)?;
+        let [row_def, col_def, v_def] =
+            state_defs(&updates, self.factored, self.min_dim_size_to_factor)?;
         row_def.check_matches(v_row.def())?;
         col_def.check_matches(v_col.def())?;
         v_def.check_matches(v.def())?;
@@ -275,12 +304,19 @@ impl Transform for ScaleByFactoredRms {
             match Layout::of(shape, self.factored, self.min_dim_size_to_factor) {
                 Some(l) => {
                     let (row5, col5) = (l.without(l.d0), l.without(l.d1));
-                    let (n_row, n_col) = (row5.iter().product::<usize>(), col5.iter().product::<usize>());
+                    let (n_row, n_col) = (
+                        row5.iter().product::<usize>(),
+                        col5.iter().product::<usize>(),
+                    );
                     let grad_sqr = grad_sqr.reshape(l.view);
                     let row_mean = grad_sqr.clone().mean_dim(l.axis(l.d0)).reshape([n_row]);
                     let col_mean = grad_sqr.mean_dim(l.axis(l.d1)).reshape([n_col]);
-                    let r = cast(decay.mul_tensor(v_row.leaves()[i].clone()) + keep.mul_tensor(row_mean));
-                    let c = cast(decay.mul_tensor(v_col.leaves()[i].clone()) + keep.mul_tensor(col_mean));
+                    let r = cast(
+                        decay.mul_tensor(v_row.leaves()[i].clone()) + keep.mul_tensor(row_mean),
+                    );
+                    let c = cast(
+                        decay.mul_tensor(v_col.leaves()[i].clone()) + keep.mul_tensor(col_mean),
+                    );
                     let r5 = r.clone().reshape(row5);
                     let row_col_mean = r5.clone().mean_dim(l.axis(l.d1));
                     let row_factor = rsqrt(r5 / row_col_mean);
@@ -292,7 +328,8 @@ impl Transform for ScaleByFactoredRms {
                     new_v.push(placeholder());
                 }
                 None => {
-                    let nv = cast(decay.mul_tensor(v.leaves()[i].clone()) + keep.mul_tensor(grad_sqr));
+                    let nv =
+                        cast(decay.mul_tensor(v.leaves()[i].clone()) + keep.mul_tensor(grad_sqr));
                     out.push(g.clone() * rsqrt(nv.clone()));
                     new_row.push(placeholder());
                     new_col.push(placeholder());
@@ -313,7 +350,8 @@ impl Transform for ScaleByFactoredRms {
 
     fn validate(&self) -> Result<()> {
         self.decay_rate.scalar("decay_rate")?;
-        self.decay_rate.check("decay_rate", f64::is_finite, "must be finite")?;
+        self.decay_rate
+            .check("decay_rate", f64::is_finite, "must be finite")?;
         crate::transforms::check_nonneg(&self.epsilon, "epsilon")
     }
 }
@@ -343,8 +381,14 @@ mod tests {
         let p = params();
         assert!(invalid(scale_by_factored_rms().epsilon(-1.0).init(&p)));
         assert!(invalid(scale_by_factored_rms().epsilon(f64::NAN).init(&p)));
-        assert!(invalid(scale_by_factored_rms().decay_rate(f64::INFINITY).init(&p)));
-        assert!(invalid(scale_by_factored_rms().decay_rate(Schedule::new(|_| 0.8)).init(&p)));
+        assert!(invalid(
+            scale_by_factored_rms().decay_rate(f64::INFINITY).init(&p)
+        ));
+        assert!(invalid(
+            scale_by_factored_rms()
+                .decay_rate(Schedule::new(|_| 0.8))
+                .init(&p)
+        ));
     }
 
     #[test]
@@ -380,6 +424,104 @@ mod tests {
         }
         // A state built for other settings is a mismatch, not a panic.
         let other = scale_by_factored_rms().factored(false);
-        assert!(other.update(p.clone(), &s, Some(&p), &Extra::none()).is_err());
+        assert!(other
+            .update(p.clone(), &s, Some(&p), &Extra::none())
+            .is_err());
+    }
+    /// A leaf whose largest axis comes first (`d0 = 0 < d1 = 2`), against Optax 0.2.8:
+    /// `scale_by_factored_rms(min_dim_size_to_factor=2)`, params `cos(arange(40))` of shape
+    /// `[5, 2, 4]`, gradients `sin(arange(40)·k)` at steps `k = 1, 2`.
+    #[test]
+    fn largest_axis_first_matches_optax() {
+        let device = Device::flex();
+        let leaf = |f: &dyn Fn(f32) -> f32| {
+            let v: Vec<f32> = (0..40).map(|i| f(i as f32)).collect();
+            Tree::builder()
+                .flat(
+                    "x",
+                    vec![5, 2, 4],
+                    Tensor::<1>::from_data(burn::tensor::TensorData::new(v, [40]), &device),
+                )
+                .build()
+                .unwrap()
+        };
+        let p = leaf(&|i| i.cos());
+        let t = scale_by_factored_rms().min_dim_size_to_factor(2);
+        let mut s = t.init(&p).unwrap();
+        let mut u = None;
+        for k in 1..=2 {
+            let g = leaf(&|i| (i * k as f32).sin());
+            let (next_u, next_s) = t.update(g, &s, Some(&p), &Extra::none()).unwrap();
+            u = Some(next_u);
+            s = next_s;
+        }
+        let close = |got: &[f32], want: &[f32]| {
+            assert_eq!(got.len(), want.len());
+            for (a, b) in got.iter().zip(want) {
+                assert!((a - b).abs() <= 1e-5 * b.abs() + 1e-6, "{a} vs {b}");
+            }
+        };
+        close(
+            &u.unwrap().to_vecs().unwrap()[0],
+            &[
+                0.0,
+                1.5119787,
+                -1.0005701,
+                -0.55714214,
+                1.278542,
+                -0.6438911,
+                -0.9839606,
+                1.18124,
+                -0.45123792,
+                -1.1161057,
+                1.0788045,
+                -0.015774518,
+                -1.1991549,
+                0.9248208,
+                0.50904363,
+                -1.2072444,
+                0.93109465,
+                0.8471171,
+                -1.2625831,
+                0.56902045,
+                0.9815725,
+                -1.1058037,
+                0.03309087,
+                1.0961751,
+                -1.1397678,
+                -0.36910275,
+                1.1035793,
+                -0.9426464,
+                -0.76550114,
+                1.334682,
+                -0.6348434,
+                -1.0010937,
+                1.3862807,
+                -0.037935715,
+                -1.0200735,
+                1.3259292,
+                0.3565399,
+                -1.2673965,
+                1.1284,
+                0.6661877,
+            ],
+        );
+        let field = |f: &str| s.field(f).unwrap().as_tree().unwrap().clone();
+        assert_eq!(field("v_row").shapes(), &[vec![2, 4]]);
+        assert_eq!(field("v_col").shapes(), &[vec![5, 2]]);
+        close(
+            &field("v_row").to_vecs().unwrap()[0],
+            &[
+                0.39556205, 0.43993336, 0.6958834, 0.30593932, 0.5432670, 0.64765376, 0.26979774,
+                0.6380623,
+            ],
+        );
+        close(
+            &field("v_col").to_vecs().unwrap()[0],
+            &[
+                0.37762254, 0.5783236, 0.4727068, 0.5508018, 0.40728423, 0.55653626, 0.52757877,
+                0.44832784, 0.51145524, 0.48948646,
+            ],
+        );
     }
 }

@@ -51,14 +51,23 @@ impl Transform for ScaleByLearningRate {
         self.build().init(params)
     }
 
-    fn update(&self, updates: Tree, state: &State, params: Option<&Tree>, extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<(Tree, State)> {
         self.build().update(updates, state, params, extra)
     }
 }
 
 /// `scale_by_learning_rate(lr)` for `Some(lr)`, `identity()` for `None` (no sign flip), as the
 /// aliases whose learning rate is optional (`adadelta`, `adafactor`).
-pub fn optional_learning_rate(learning_rate: Option<Hyper>, flip_sign: bool) -> GradientTransformation {
+pub fn optional_learning_rate(
+    learning_rate: Option<Hyper>,
+    flip_sign: bool,
+) -> GradientTransformation {
     match learning_rate {
         Some(lr) => GradientTransformation::new(scale_by_learning_rate(lr).flip_sign(flip_sign)),
         None => GradientTransformation::new(crate::transforms::identity()),

@@ -97,7 +97,11 @@ fn norm_sq(g: Tensor<1>) -> Tensor<1> {
 fn novograd_state(count: i64, mu: Tree, nu: Tree) -> State {
     State::record(
         "ScaleByNovogradState",
-        vec![("count", State::Int(count)), ("mu", State::Tree(mu)), ("nu", State::Tree(nu))],
+        vec![
+            ("count", State::Int(count)),
+            ("mu", State::Tree(mu)),
+            ("nu", State::Tree(nu)),
+        ],
     )
 }
 
@@ -114,11 +118,24 @@ impl Transform for ScaleByNovograd {
     fn init(&self, params: &Tree) -> Result<State> {
         self.validate()?;
         let mu = cast_opt(tree::zeros_like(params), self.mu_dtype)?;
-        let nu = per_leaf_scalars(params, params.leaves().iter().map(|p| Tensor::<1>::zeros([1], &p.device()).cast(p.dtype())).collect())?;
+        let nu = per_leaf_scalars(
+            params,
+            params
+                .leaves()
+                .iter()
+                .map(|p| Tensor::<1>::zeros([1], &p.device()).cast(p.dtype()))
+                .collect(),
+        )?;
         Ok(novograd_state(0, mu, nu))
     }
 
-    fn update(&self, updates: Tree, state: &State, params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         state.expect_record("ScaleByNovogradState")?;
         let params = params.ok_or_else(|| OptaxError::params_required("scale_by_novograd"))?;
         updates.check_same_structure(params)?;
@@ -133,10 +150,16 @@ impl Transform for ScaleByNovograd {
         let count_inc = safe_increment(count);
         let norms = updates.leaves().iter().map(|g| norm_sq(g.clone()));
         let nu_leaves: Vec<Tensor<1>> = if count_inc == 1 {
-            norms.zip(nu.leaves()).map(|(n, old)| n.cast(old.dtype())).collect()
+            norms
+                .zip(nu.leaves())
+                .map(|(n, old)| n.cast(old.dtype()))
+                .collect()
         } else {
             let keep = 1.0 - b2.clone();
-            norms.zip(nu.leaves()).map(|(n, old)| keep.mul_tensor(n) + b2.mul_tensor(old.clone())).collect()
+            norms
+                .zip(nu.leaves())
+                .map(|(n, old)| keep.mul_tensor(n) + b2.mul_tensor(old.clone()))
+                .collect()
         };
         let nu = nu.with_leaves(nu_leaves);
 
@@ -168,7 +191,8 @@ impl Transform for ScaleByNovograd {
         check_nonneg(&self.eps, "eps")?;
         check_nonneg(&self.eps_root, "eps_root")?;
         self.weight_decay.scalar("weight_decay")?;
-        self.weight_decay.check("weight_decay", f64::is_finite, "must be finite")?;
+        self.weight_decay
+            .check("weight_decay", f64::is_finite, "must be finite")?;
         if let Some(d) = self.mu_dtype {
             if !d.is_float() {
                 return Err(OptaxError::invalid("mu_dtype", "must be a float dtype"));
@@ -180,7 +204,11 @@ impl Transform for ScaleByNovograd {
 
 /// `b1·m + a`.
 fn momentum(b1: &Scalar, m: Tensor<1>, a: Tensor<1>) -> Tensor<1> {
-    let m = if m.dtype() == a.dtype() { m } else { m.cast(a.dtype()) };
+    let m = if m.dtype() == a.dtype() {
+        m
+    } else {
+        m.cast(a.dtype())
+    };
     b1.mul_tensor(m) + a
 }
 
@@ -225,9 +253,17 @@ mod tests {
         assert!(invalid(scale_by_novograd().b2(-0.5).init(&p)));
         assert!(invalid(scale_by_novograd().eps(-1.0).init(&p)));
         assert!(invalid(scale_by_novograd().eps_root(f64::NAN).init(&p)));
-        assert!(invalid(scale_by_novograd().weight_decay(Schedule::new(|_| 0.1)).init(&p)));
-        assert!(invalid(scale_by_novograd().weight_decay(f64::INFINITY).init(&p)));
-        assert!(invalid(scale_by_novograd().mu_dtype(Some(DType::I32)).init(&p)));
+        assert!(invalid(
+            scale_by_novograd()
+                .weight_decay(Schedule::new(|_| 0.1))
+                .init(&p)
+        ));
+        assert!(invalid(
+            scale_by_novograd().weight_decay(f64::INFINITY).init(&p)
+        ));
+        assert!(invalid(
+            scale_by_novograd().mu_dtype(Some(DType::I32)).init(&p)
+        ));
     }
 
     #[test]

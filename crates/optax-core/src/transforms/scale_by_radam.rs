@@ -266,6 +266,32 @@ mod tests {
     }
 
     #[test]
+    fn tensor_hyperparameters_decide_on_the_device() {
+        let device = Device::flex();
+        let b2 = Tensor::<1>::from_data(TensorData::new(vec![0.999f32], [1]), &device);
+        let threshold = Tensor::<1>::from_data(TensorData::new(vec![4.5f32], [1]), &device);
+        let (a, b) = (
+            scale_by_radam().threshold(4.5),
+            scale_by_radam().b2(b2).threshold(threshold),
+        );
+        let (mut sa, mut sb) = (
+            a.init(&tree(&[0.0])).unwrap(),
+            b.init(&tree(&[0.0])).unwrap(),
+        );
+        for step in 1..=8 {
+            let g = tree(&[1.0 + step as f32]);
+            let (ua, next) = a.update(g.clone(), &sa, None, &Extra::none()).unwrap();
+            sa = next;
+            let (ub, next) = b.update(g, &sb, None, &Extra::none()).unwrap();
+            sb = next;
+            let (ua, ub) = (ua.to_vecs().unwrap()[0][0], ub.to_vecs().unwrap()[0][0]);
+            // Momentum alone (about 2..6) before step 5, a rectified step (< 1) from step 5.
+            assert_eq!(ua < 1.0, step >= 5, "step {step}: {ua}");
+            assert!((ua - ub).abs() <= 0.05 * ua.abs(), "step {step}: {ua} {ub}");
+        }
+    }
+
+    #[test]
     fn momentum_alone_below_threshold() {
         let t = scale_by_radam();
         let s = t.init(&tree(&[0.0])).unwrap();

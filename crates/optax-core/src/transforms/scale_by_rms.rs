@@ -111,7 +111,13 @@ impl Transform for ScaleByRms {
         Ok(rms_state(self.bias_correction.then_some(0), nu))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let count = if self.bias_correction {
             state.expect_record("ScaleByRmsWithCountState")?;
             Some(state.field("count")?.as_int()?)
@@ -128,7 +134,8 @@ impl Transform for ScaleByRms {
             Some(c) => tree::bias_correction(&nu, &decay, c),
             None => nu.clone(),
         };
-        let updates = nu_hat.zip_map(&updates, |n, g| rms_scaling(n, &eps, self.eps_in_sqrt) * g)?;
+        let updates =
+            nu_hat.zip_map(&updates, |n, g| rms_scaling(n, &eps, self.eps_in_sqrt) * g)?;
         Ok((updates, rms_state(count_inc, nu)))
     }
 
@@ -164,7 +171,9 @@ mod tests {
         let p = params();
         assert!(invalid(scale_by_rms().decay(1.0).init(&p)));
         assert!(invalid(scale_by_rms().decay(-0.1).init(&p)));
-        assert!(invalid(scale_by_rms().decay(Schedule::new(|_| 0.9)).init(&p)));
+        assert!(invalid(
+            scale_by_rms().decay(Schedule::new(|_| 0.9)).init(&p)
+        ));
         assert!(invalid(scale_by_rms().eps(-1e-8).init(&p)));
         assert!(invalid(scale_by_rms().eps(f64::NAN).init(&p)));
         assert!(invalid(scale_by_rms().initial_scale(-1.0).init(&p)));
@@ -179,7 +188,9 @@ mod tests {
         let s = t.init(&p).unwrap();
         assert!(s.expect_record("ScaleByRmsWithCountState").is_ok());
         // A state of the other variant is a mismatch, not a panic.
-        assert!(scale_by_rms().update(p.clone(), &s, None, &Extra::none()).is_err());
+        assert!(scale_by_rms()
+            .update(p.clone(), &s, None, &Extra::none())
+            .is_err());
         let (_, s) = t.update(p.clone(), &s, None, &Extra::none()).unwrap();
         assert_eq!(s.field("count").unwrap().as_int().unwrap(), 1);
     }

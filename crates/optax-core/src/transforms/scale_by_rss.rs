@@ -34,7 +34,10 @@ pub fn scale_by_rss() -> ScaleByRss {
 
 impl ScaleByRss {
     /// Starting value of the accumulators (must be >= 0).
-    pub fn initial_accumulator_value(mut self, initial_accumulator_value: impl Into<Hyper>) -> Self {
+    pub fn initial_accumulator_value(
+        mut self,
+        initial_accumulator_value: impl Into<Hyper>,
+    ) -> Self {
         self.initial_accumulator_value = initial_accumulator_value.into();
         self
     }
@@ -49,12 +52,23 @@ impl ScaleByRss {
 impl Transform for ScaleByRss {
     fn init(&self, params: &Tree) -> Result<State> {
         self.validate()?;
-        let initial = self.initial_accumulator_value.scalar("initial_accumulator_value")?;
+        let initial = self
+            .initial_accumulator_value
+            .scalar("initial_accumulator_value")?;
         let sum_of_squares = params.map(|p| initial.add_tensor(p.zeros_like()));
-        Ok(State::record("ScaleByRssState", vec![("sum_of_squares", State::Tree(sum_of_squares))]))
+        Ok(State::record(
+            "ScaleByRssState",
+            vec![("sum_of_squares", State::Tree(sum_of_squares))],
+        ))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         state.expect_record("ScaleByRssState")?;
         let sum_of_squares = state.field("sum_of_squares")?.tree_like(&updates)?;
         let eps = self.eps.scalar("eps")?;
@@ -68,7 +82,10 @@ impl Transform for ScaleByRss {
         let updates = inv_sqrt.zip_map(&updates, |r, g| r * g)?;
         Ok((
             updates,
-            State::record("ScaleByRssState", vec![("sum_of_squares", State::Tree(sum_of_squares))]),
+            State::record(
+                "ScaleByRssState",
+                vec![("sum_of_squares", State::Tree(sum_of_squares))],
+            ),
         ))
     }
 
@@ -100,10 +117,16 @@ mod tests {
     #[test]
     fn invalid_hyperparameters_are_errors() {
         let p = params();
-        assert!(invalid(scale_by_rss().initial_accumulator_value(-0.1).init(&p)));
-        assert!(invalid(scale_by_rss().initial_accumulator_value(f64::NAN).init(&p)));
+        assert!(invalid(
+            scale_by_rss().initial_accumulator_value(-0.1).init(&p)
+        ));
+        assert!(invalid(
+            scale_by_rss().initial_accumulator_value(f64::NAN).init(&p)
+        ));
         assert!(invalid(scale_by_rss().eps(-1.0).init(&p)));
-        assert!(invalid(scale_by_rss().eps(Schedule::new(|_| 1e-7)).init(&p)));
+        assert!(invalid(
+            scale_by_rss().eps(Schedule::new(|_| 1e-7)).init(&p)
+        ));
     }
 
     #[test]

@@ -19,16 +19,28 @@ pub fn scale_by_schedule(step_size_fn: Schedule) -> ScaleBySchedule {
 
 impl Transform for ScaleBySchedule {
     fn init(&self, _params: &Tree) -> Result<State> {
-        Ok(State::record("ScaleByScheduleState", vec![("count", State::Int(0))]))
+        Ok(State::record(
+            "ScaleByScheduleState",
+            vec![("count", State::Int(0))],
+        ))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         state.expect_record("ScaleByScheduleState")?;
         let count = state.field("count")?.as_int()?;
         let step_size = self.step_size_fn.at(count);
         Ok((
             updates.into_map(|u| u.mul_scalar(step_size)),
-            State::record("ScaleByScheduleState", vec![("count", State::Int(safe_increment(count)))]),
+            State::record(
+                "ScaleByScheduleState",
+                vec![("count", State::Int(safe_increment(count)))],
+            ),
         ))
     }
 }

@@ -34,7 +34,13 @@ impl Transform for ScaleBySign {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         Ok((updates.into_map(sign_nan), State::Empty))
     }
 }
@@ -48,10 +54,15 @@ mod tests {
     fn signs_with_nan_kept() {
         let device = Device::flex();
         let g = Tree::builder()
-            .leaf("w", Tensor::<1>::from_floats([-2.0, 0.0, 3.0, f32::NEG_INFINITY, f32::NAN], &device))
+            .leaf(
+                "w",
+                Tensor::<1>::from_floats([-2.0, 0.0, 3.0, f32::NEG_INFINITY, f32::NAN], &device),
+            )
             .build()
             .unwrap();
-        let (u, _) = scale_by_sign().update(g, &State::Empty, None, &Extra::none()).unwrap();
+        let (u, _) = scale_by_sign()
+            .update(g, &State::Empty, None, &Extra::none())
+            .unwrap();
         let v = &u.to_vecs().unwrap()[0];
         assert_eq!(&v[..4], &[-1.0, 0.0, 1.0, -1.0]);
         assert!(v[4].is_nan());

@@ -70,7 +70,11 @@ impl ScaleBySm3 {
 
 /// The shape `[prefix, n_i, suffix]` that isolates dimension `i` of `shape`.
 fn around(shape: &[usize], i: usize) -> [usize; 3] {
-    [shape[..i].iter().product(), shape[i], shape[i + 1..].iter().product()]
+    [
+        shape[..i].iter().product(),
+        shape[i],
+        shape[i + 1..].iter().product(),
+    ]
 }
 
 /// The structure of `mu`: for leaf `p` of shape `[n_0, .., n_{r-1}]`, the leaves `p.i` of shape
@@ -98,7 +102,11 @@ fn new_coefficient(b2: &Scalar) -> Scalar {
         Scalar::Value(v) => Scalar::Value(if *v != 1.0 { 1.0 - v } else { 1.0 }),
         Scalar::Tensor(t) => {
             let one = t.clone().equal_elem(1.0);
-            Scalar::Tensor((1.0 - b2.clone()).to_tensor(&t.device()).mask_fill(one, 1.0))
+            Scalar::Tensor(
+                (1.0 - b2.clone())
+                    .to_tensor(&t.device())
+                    .mask_fill(one, 1.0),
+            )
         }
     }
 }
@@ -109,21 +117,38 @@ impl Transform for ScaleBySm3 {
         let def = accumulator_def(params)?;
         let zeros = params
             .iter()
-            .flat_map(|(_, shape, p)| shape.iter().map(|&n| Tensor::<1>::zeros([n], &p.device()).cast(p.dtype())))
+            .flat_map(|(_, shape, p)| {
+                shape
+                    .iter()
+                    .map(|&n| Tensor::<1>::zeros([n], &p.device()).cast(p.dtype()))
+            })
             .collect();
         let mu = Tree::from_flat(Arc::new(def), zeros)?;
         Ok(State::record(
             "ScaleBySM3State",
-            vec![("mu", State::Tree(mu)), ("nu", State::Tree(tree::zeros_like(params)))],
+            vec![
+                ("mu", State::Tree(mu)),
+                ("nu", State::Tree(tree::zeros_like(params))),
+            ],
         ))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         state.expect_record("ScaleBySM3State")?;
         let mu = state.field("mu")?.as_tree()?;
         let nu = state.field("nu")?.tree_like(&updates)?;
         accumulator_def(&updates)?.check_matches(mu.def())?;
-        let (b1, b2, eps) = (self.b1.scalar("b1")?, self.b2.scalar("b2")?, self.eps.scalar("eps")?);
+        let (b1, b2, eps) = (
+            self.b1.scalar("b1")?,
+            self.b2.scalar("b2")?,
+            self.eps.scalar("eps")?,
+        );
         let c0 = new_coefficient(&b2);
 
         let mut mu_leaves = mu.leaves().iter();
@@ -138,7 +163,10 @@ impl Transform for ScaleBySm3 {
                 // Each accumulator broadcast over the leaf, then their element-wise minimum.
                 let mut broadcast = v.iter().enumerate().map(|(i, vi)| {
                     let [pre, ni, post] = around(shape, i);
-                    vi.clone().reshape([1, ni, 1]).expand([pre, ni, post]).reshape([n])
+                    vi.clone()
+                        .reshape([1, ni, 1])
+                        .expand([pre, ni, post])
+                        .reshape([n])
                 });
                 let first = broadcast.next().expect("rank >= 2");
                 broadcast.fold(first, |acc, x| acc.min_pair(x))
@@ -149,7 +177,14 @@ impl Transform for ScaleBySm3 {
             } else {
                 for i in 0..shape.len() {
                     let [pre, ni, post] = around(shape, i);
-                    new_mu.push(accum.clone().reshape([pre, ni, post]).max_dim(2).max_dim(0).reshape([ni]));
+                    new_mu.push(
+                        accum
+                            .clone()
+                            .reshape([pre, ni, post])
+                            .max_dim(2)
+                            .max_dim(0)
+                            .reshape([ni]),
+                    );
                 }
             }
             let positive = accum.clone().greater_elem(0.0);
@@ -161,14 +196,18 @@ impl Transform for ScaleBySm3 {
         let mu = mu.with_leaves(new_mu);
         Ok((
             nu.clone(),
-            State::record("ScaleBySM3State", vec![("mu", State::Tree(mu)), ("nu", State::Tree(nu))]),
+            State::record(
+                "ScaleBySM3State",
+                vec![("mu", State::Tree(mu)), ("nu", State::Tree(nu))],
+            ),
         ))
     }
 
     fn validate(&self) -> Result<()> {
         check_decay(&self.b1, "b1")?;
         self.b2.scalar("b2")?;
-        self.b2.check("b2", |v| (0.0..=1.0).contains(&v), "must be in [0, 1]")?;
+        self.b2
+            .check("b2", |v| (0.0..=1.0).contains(&v), "must be in [0, 1]")?;
         check_nonneg(&self.eps, "eps")
     }
 }
@@ -182,7 +221,10 @@ mod tests {
     fn params() -> Tree {
         let device = Device::flex();
         Tree::builder()
-            .leaf("m", Tensor::<2>::from_floats([[1.0, -2.0, 3.0], [4.0, 0.0, -1.0]], &device))
+            .leaf(
+                "m",
+                Tensor::<2>::from_floats([[1.0, -2.0, 3.0], [4.0, 0.0, -1.0]], &device),
+            )
             .leaf("v", Tensor::<1>::from_floats([1.0, -2.0], &device))
             .build()
             .unwrap()
@@ -222,6 +264,9 @@ mod tests {
         assert_eq!(mu[1], vec![16.0, 4.0, 9.0]);
         assert_eq!(mu[2], vec![1.0, 4.0]);
         // First step: a = g², so u = sign(g) (0 where g = 0).
-        assert_eq!(u.to_vecs().unwrap()[0], vec![1.0, -1.0, 1.0, 1.0, 0.0, -1.0]);
+        assert_eq!(
+            u.to_vecs().unwrap()[0],
+            vec![1.0, -1.0, 1.0, 1.0, 0.0, -1.0]
+        );
     }
 }

@@ -12,6 +12,8 @@
 //! u_t = g_t / (sqrt(v̂_t - m̂_t²) + eps)           (otherwise)
 //! ```
 
+use burn::tensor::Tensor;
+
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::state::{safe_increment, State};
@@ -81,10 +83,35 @@ fn stddev_state(count: Option<i64>, mu: Tree, nu: Tree) -> State {
     match count {
         Some(c) => State::record(
             "ScaleByRStdDevWithCountState",
-            vec![("count", State::Int(c)), ("mu", State::Tree(mu)), ("nu", State::Tree(nu))],
+            vec![
+                ("count", State::Int(c)),
+                ("mu", State::Tree(mu)),
+                ("nu", State::Tree(nu)),
+            ],
         ),
-        None => State::record("ScaleByRStdDevState", vec![("mu", State::Tree(mu)), ("nu", State::Tree(nu))]),
+        None => State::record(
+            "ScaleByRStdDevState",
+            vec![("mu", State::Tree(mu)), ("nu", State::Tree(nu))],
+        ),
     }
+}
+
+/// `n - m²` rounded once, as XLA computes Optax's `n - abs_sq(m)` (it contracts the multiply
+/// and the subtraction into a fused multiply-add). This matters where the variance cancels to
+/// rounding noise, e.g. the first bias-corrected step, where `n̂ = m̂²` exactly: a product
+/// rounded before the subtraction leaves a different noise, and `1/sqrt(noise + eps)` shows it.
+///
+/// Burn has no FMA, so the rounding error of `m·m` is recovered exactly (Veltkamp's split and
+/// Dekker's product: every partial product below is exact in float32) and subtracted after
+/// the difference `n - m·m`, which is exact when it cancels (Sterbenz).
+fn sub_square(n: Tensor<1>, m: Tensor<1>) -> Tensor<1> {
+    let p = m.clone() * m.clone();
+    let c = m.clone().mul_scalar(4097.0);
+    let hi = c.clone() - (c - m.clone());
+    let lo = m - hi.clone();
+    let err = ((hi.clone() * hi.clone() - p.clone()) + (hi * lo.clone()).mul_scalar(2.0))
+        + lo.clone() * lo;
+    (n - p) - err
 }
 
 impl Transform for ScaleByStddev {
@@ -92,10 +119,20 @@ impl Transform for ScaleByStddev {
         self.validate()?;
         let initial_scale = self.initial_scale.scalar("initial_scale")?;
         let nu = params.map(|p| initial_scale.add_tensor(p.zeros_like()));
-        Ok(stddev_state(self.bias_correction.then_some(0), tree::zeros_like(params), nu))
+        Ok(stddev_state(
+            self.bias_correction.then_some(0),
+            tree::zeros_like(params),
+            nu,
+        ))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let count = if self.bias_correction {
             state.expect_record("ScaleByRStdDevWithCountState")?;
             Some(state.field("count")?.as_int()?)
@@ -111,11 +148,16 @@ impl Transform for ScaleByStddev {
         let nu = tree::update_moment_per_elem_norm(&updates, nu, &decay, 2)?;
         let count_inc = count.map(safe_increment);
         let (mu_hat, nu_hat) = match count_inc {
-            Some(c) => (tree::bias_correction(&mu, &decay, c), tree::bias_correction(&nu, &decay, c)),
+            Some(c) => (
+                tree::bias_correction(&mu, &decay, c),
+                tree::bias_correction(&nu, &decay, c),
+            ),
             None => (mu.clone(), nu.clone()),
         };
-        let variance = nu_hat.zip_map(&mu_hat, |n, m| n - m.clone() * m)?;
-        let updates = variance.zip_map(&updates, |var, g| rms_scaling(var, &eps, self.eps_in_sqrt) * g)?;
+        let variance = nu_hat.zip_map(&mu_hat, sub_square)?;
+        let updates = variance.zip_map(&updates, |var, g| {
+            rms_scaling(var, &eps, self.eps_in_sqrt) * g
+        })?;
         Ok((updates, stddev_state(count_inc, mu, nu)))
     }
 
@@ -131,7 +173,7 @@ mod tests {
     use super::*;
     use crate::error::OptaxError;
     use crate::schedules::Schedule;
-    use burn::tensor::{Device, Tensor};
+    use burn::tensor::Device;
 
     fn params() -> Tree {
         let device = Device::flex();
@@ -149,9 +191,28 @@ mod tests {
     fn invalid_hyperparameters_are_errors() {
         let p = params();
         assert!(invalid(scale_by_stddev().decay(1.5).init(&p)));
-        assert!(invalid(scale_by_stddev().decay(Schedule::new(|_| 0.9)).init(&p)));
+        assert!(invalid(
+            scale_by_stddev().decay(Schedule::new(|_| 0.9)).init(&p)
+        ));
         assert!(invalid(scale_by_stddev().eps(-1.0).init(&p)));
-        assert!(invalid(scale_by_stddev().initial_scale(f64::INFINITY).init(&p)));
+        assert!(invalid(
+            scale_by_stddev().initial_scale(f64::INFINITY).init(&p)
+        ));
+    }
+
+    #[test]
+    fn variance_is_rounded_once() {
+        let device = Device::flex();
+        // m² = 1 + 2^-11 + 2^-24 is not a float32; n = fl(m²) = 1 + 2^-11: n - m² = -2^-24.
+        let m = Tensor::<1>::from_floats([1.0 + 2f32.powi(-12)], &device);
+        let n = Tensor::<1>::from_floats([1.0 + 2f32.powi(-11)], &device);
+        let v = Tree::builder()
+            .leaf("v", sub_square(n, m))
+            .build()
+            .unwrap()
+            .to_vecs()
+            .unwrap();
+        assert_eq!(v[0], vec![-(2f32.powi(-24))]);
     }
 
     #[test]
@@ -162,7 +223,9 @@ mod tests {
         let t = scale_by_stddev().bias_correction(true);
         let s = t.init(&p).unwrap();
         assert!(s.expect_record("ScaleByRStdDevWithCountState").is_ok());
-        assert!(scale_by_stddev().update(p.clone(), &s, None, &Extra::none()).is_err());
+        assert!(scale_by_stddev()
+            .update(p.clone(), &s, None, &Extra::none())
+            .is_err());
         let (_, s) = t.update(p.clone(), &s, None, &Extra::none()).unwrap();
         assert_eq!(s.field("count").unwrap().as_int().unwrap(), 1);
     }

@@ -17,7 +17,9 @@ type LeafFn = dyn Fn(Tensor<1>, Option<Tensor<1>>) -> Tensor<1> + Send + Sync;
 pub struct Stateless(Arc<TreeFn>);
 
 /// `optax.stateless(f)`.
-pub fn stateless(f: impl Fn(Tree, Option<&Tree>) -> Result<Tree> + Send + Sync + 'static) -> Stateless {
+pub fn stateless(
+    f: impl Fn(Tree, Option<&Tree>) -> Result<Tree> + Send + Sync + 'static,
+) -> Stateless {
     Stateless(Arc::new(f))
 }
 
@@ -26,7 +28,13 @@ impl Transform for Stateless {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let out = (self.0)(updates.clone(), params)?;
         updates.check_same_structure(&out)?;
         Ok((out, State::Empty))
@@ -50,7 +58,13 @@ impl Transform for StatelessWithTreeMap {
         Ok(State::Empty)
     }
 
-    fn update(&self, updates: Tree, _state: &State, params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        _state: &State,
+        params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         let out = match params {
             Some(p) => updates.zip_map(p, |u, p| (self.0)(u, Some(p)))?,
             None => updates.map(|u| (self.0)(u, None)),

@@ -73,7 +73,10 @@ pub(crate) fn promoted(a: Tensor<1>, b: Tensor<1>) -> (Tensor<1>, Tensor<1>) {
         return (a, b);
     }
     let d = promote_float(da, db);
-    (if da == d { a } else { a.cast(d) }, if db == d { b } else { b.cast(d) })
+    (
+        if da == d { a } else { a.cast(d) },
+        if db == d { b } else { b.cast(d) },
+    )
 }
 
 /// `g + decay·t`, in the promoted dtype of `g` and `t`.
@@ -94,10 +97,19 @@ impl Transform for Trace {
     fn init(&self, params: &Tree) -> Result<State> {
         self.validate()?;
         let trace = cast_opt(tree::zeros_like(params), self.accumulator_dtype)?;
-        Ok(State::record("TraceState", vec![("trace", State::Tree(trace))]))
+        Ok(State::record(
+            "TraceState",
+            vec![("trace", State::Tree(trace))],
+        ))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         state.expect_record("TraceState")?;
         let trace = state.field("trace")?.tree_like(&updates)?;
         let decay = self.decay.scalar("decay")?;
@@ -109,17 +121,24 @@ impl Transform for Trace {
             new_trace.clone()
         };
         let new_trace = cast_opt(new_trace, self.accumulator_dtype)?;
-        Ok((updates, State::record("TraceState", vec![("trace", State::Tree(new_trace))])))
+        Ok((
+            updates,
+            State::record("TraceState", vec![("trace", State::Tree(new_trace))]),
+        ))
     }
 
     fn validate(&self) -> Result<()> {
         self.decay.scalar("decay")?;
         // Optax puts no range on `decay` (negative momentum has its uses); only a value that
         // poisons every step is rejected.
-        self.decay.check("decay", f64::is_finite, "must be finite")?;
+        self.decay
+            .check("decay", f64::is_finite, "must be finite")?;
         if let Some(d) = self.accumulator_dtype {
             if !d.is_float() {
-                return Err(crate::error::OptaxError::invalid("accumulator_dtype", "must be a float dtype"));
+                return Err(crate::error::OptaxError::invalid(
+                    "accumulator_dtype",
+                    "must be a float dtype",
+                ));
             }
         }
         Ok(())
@@ -161,18 +180,32 @@ mod tests {
         let (u1, s) = t.update(p.clone(), &s, None, &Extra::none()).unwrap();
         // t = g; u = g + 0.5·g
         assert_eq!(u1.to_vecs().unwrap()[0], vec![1.5, -3.0, 4.5]);
-        assert_eq!(s.field("trace").unwrap().as_tree().unwrap().to_vecs().unwrap()[0], vec![1.0, -2.0, 3.0]);
+        assert_eq!(
+            s.field("trace")
+                .unwrap()
+                .as_tree()
+                .unwrap()
+                .to_vecs()
+                .unwrap()[0],
+            vec![1.0, -2.0, 3.0]
+        );
     }
 
     #[test]
     fn invalid_decay_is_an_error() {
         let p = params();
-        assert!(matches!(trace(f64::NAN).init(&p), Err(OptaxError::InvalidHyperparameter { .. })));
+        assert!(matches!(
+            trace(f64::NAN).init(&p),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
         assert!(matches!(
             trace(Schedule::new(|_| 0.9)).init(&p),
             Err(OptaxError::InvalidHyperparameter { .. })
         ));
-        assert!(trace(0.9).accumulator_dtype(Some(DType::I32)).init(&p).is_err());
+        assert!(trace(0.9)
+            .accumulator_dtype(Some(DType::I32))
+            .init(&p)
+            .is_err());
     }
 
     #[test]
@@ -182,7 +215,10 @@ mod tests {
         let s = t.init(&p).unwrap();
         let (u, s) = t.update(p.clone(), &s, None, &Extra::none()).unwrap();
         assert_eq!(u.leaves()[0].dtype(), DType::F32);
-        assert_eq!(s.field("trace").unwrap().as_tree().unwrap().leaves()[0].dtype(), DType::BF16);
+        assert_eq!(
+            s.field("trace").unwrap().as_tree().unwrap().leaves()[0].dtype(),
+            DType::BF16
+        );
         let (u, _) = t.update(p, &s, None, &Extra::none()).unwrap();
         assert_eq!(u.leaves()[0].dtype(), DType::F32);
     }

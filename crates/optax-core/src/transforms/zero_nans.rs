@@ -38,11 +38,21 @@ fn zero_nans_state(found_nan: Tree) -> State {
 impl Transform for ZeroNans {
     fn init(&self, params: &Tree) -> Result<State> {
         let def = TreeDef::new(params.paths().to_vec(), vec![vec![]; params.len()])?;
-        let flags = params.leaves().iter().map(|p| Tensor::zeros([1], &p.device())).collect();
+        let flags = params
+            .leaves()
+            .iter()
+            .map(|p| Tensor::zeros([1], &p.device()))
+            .collect();
         Ok(zero_nans_state(Tree::from_flat(Arc::new(def), flags)?))
     }
 
-    fn update(&self, updates: Tree, state: &State, _params: Option<&Tree>, _extra: &Extra) -> Result<(Tree, State)> {
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        _params: Option<&Tree>,
+        _extra: &Extra,
+    ) -> Result<(Tree, State)> {
         state.expect_record("ZeroNansState")?;
         let found = state.field("found_nan")?.as_tree()?;
         if found.paths() != updates.paths() || found.shapes().iter().any(|s| !s.is_empty()) {
@@ -51,7 +61,11 @@ impl Transform for ZeroNans {
                 "expected one flag per leaf of the updates",
             ));
         }
-        let flags = updates.leaves().iter().map(|u| u.clone().is_nan().any().float()).collect();
+        let flags = updates
+            .leaves()
+            .iter()
+            .map(|u| u.clone().is_nan().any().float())
+            .collect();
         let found_nan = Tree::from_flat(found.def().clone(), flags)?;
         let updates = updates.into_map(|u| {
             let nan = u.clone().is_nan();
@@ -70,17 +84,35 @@ mod tests {
     fn zeroes_nans_and_flags_leaves() {
         let device = Device::flex();
         let g = Tree::builder()
-            .leaf("a", Tensor::<1>::from_floats([1.0, f32::NAN, f32::INFINITY], &device))
+            .leaf(
+                "a",
+                Tensor::<1>::from_floats([1.0, f32::NAN, f32::INFINITY], &device),
+            )
             .scalar("b", 2.0, &device)
             .build()
             .unwrap();
         let t = zero_nans();
         let s = t.init(&g).unwrap();
-        let flags = s.get("found_nan").unwrap().as_tree().unwrap().to_vecs().unwrap();
+        let flags = s
+            .get("found_nan")
+            .unwrap()
+            .as_tree()
+            .unwrap()
+            .to_vecs()
+            .unwrap();
         assert_eq!(flags, vec![vec![0.0], vec![0.0]]);
         let (u, s) = t.update(g, &s, None, &Extra::none()).unwrap();
-        assert_eq!(u.to_vecs().unwrap(), vec![vec![1.0, 0.0, f32::INFINITY], vec![2.0]]);
-        let flags = s.get("found_nan").unwrap().as_tree().unwrap().to_vecs().unwrap();
+        assert_eq!(
+            u.to_vecs().unwrap(),
+            vec![vec![1.0, 0.0, f32::INFINITY], vec![2.0]]
+        );
+        let flags = s
+            .get("found_nan")
+            .unwrap()
+            .as_tree()
+            .unwrap()
+            .to_vecs()
+            .unwrap();
         assert_eq!(flags, vec![vec![1.0], vec![0.0]]);
     }
 
@@ -88,6 +120,8 @@ mod tests {
     fn a_foreign_state_is_an_error() {
         let device = Device::flex();
         let g = Tree::builder().scalar("b", 2.0, &device).build().unwrap();
-        assert!(zero_nans().update(g, &State::Empty, None, &Extra::none()).is_err());
+        assert!(zero_nans()
+            .update(g, &State::Empty, None, &Extra::none())
+            .is_err());
     }
 }

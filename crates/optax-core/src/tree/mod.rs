@@ -79,7 +79,11 @@ impl TreeDef {
             return Err(OptaxError::ExtraLeaf { path: path.clone() });
         }
         for (i, path) in self.paths.iter().enumerate() {
-            let j = other.paths.iter().position(|p| p == path).expect("checked above");
+            let j = other
+                .paths
+                .iter()
+                .position(|p| p == path)
+                .expect("checked above");
             if self.shapes[i] != other.shapes[j] {
                 return Err(OptaxError::ShapeMismatch {
                     path: path.clone(),
@@ -219,7 +223,11 @@ impl Tree {
             path: path.to_string(),
         })?;
         let shape = &self.def.shapes[i];
-        let shape: Vec<usize> = if shape.is_empty() { vec![1] } else { shape.clone() };
+        let shape: Vec<usize> = if shape.is_empty() {
+            vec![1]
+        } else {
+            shape.clone()
+        };
         if shape.len() != D {
             return Err(OptaxError::ShapeMismatch {
                 path: path.to_string(),
@@ -274,7 +282,10 @@ impl Tree {
     }
 
     /// Applies `f(index, shape, leaf)` to every leaf.
-    pub fn map_with_shape(&self, mut f: impl FnMut(usize, &[usize], Tensor<1>) -> Tensor<1>) -> Tree {
+    pub fn map_with_shape(
+        &self,
+        mut f: impl FnMut(usize, &[usize], Tensor<1>) -> Tensor<1>,
+    ) -> Tree {
         let leaves = self
             .leaves
             .iter()
@@ -285,7 +296,11 @@ impl Tree {
     }
 
     /// Applies `f` to every pair of leaves of two trees of the same structure.
-    pub fn zip_map(&self, other: &Tree, mut f: impl FnMut(Tensor<1>, Tensor<1>) -> Tensor<1>) -> Result<Tree> {
+    pub fn zip_map(
+        &self,
+        other: &Tree,
+        mut f: impl FnMut(Tensor<1>, Tensor<1>) -> Tensor<1>,
+    ) -> Result<Tree> {
         self.check_same_structure(other)?;
         let leaves = self
             .leaves
@@ -300,7 +315,10 @@ impl Tree {
     pub fn subset(&self, indices: &[usize]) -> Tree {
         let def = TreeDef {
             paths: indices.iter().map(|&i| self.def.paths[i].clone()).collect(),
-            shapes: indices.iter().map(|&i| self.def.shapes[i].clone()).collect(),
+            shapes: indices
+                .iter()
+                .map(|&i| self.def.shapes[i].clone())
+                .collect(),
         };
         Tree {
             def: Arc::new(def),
@@ -378,7 +396,8 @@ impl TreeBuilder {
     pub fn scalar(mut self, path: impl Into<String>, value: f32, device: &Device) -> Self {
         self.paths.push(path.into());
         self.shapes.push(vec![]);
-        self.leaves.push(Tensor::from_data(TensorData::new(vec![value], [1]), device));
+        self.leaves
+            .push(Tensor::from_data(TensorData::new(vec![value], [1]), device));
         self
     }
 

@@ -108,7 +108,11 @@ impl ModuleMapper for Apply<'_> {
         let dtype = tensor.dtype();
         let base = tensor.inner();
         let new = (base.clone() + update.inner().reshape(dims).cast(dtype)).detach();
-        let new = if require_grad { new.autodiff().require_grad() } else { new };
+        let new = if require_grad {
+            new.autodiff().require_grad()
+        } else {
+            new
+        };
         Param::from_mapped_value(id, new, mapper)
     }
 }

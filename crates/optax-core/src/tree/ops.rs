@@ -54,13 +54,21 @@ fn sum_scalars(parts: Vec<Tensor<1>>, tree: &Tree) -> Tensor<1> {
 /// The inner product `Σ x·y` over all leaves (`optax.tree.vdot`), as a one-element tensor.
 pub fn vdot(x: &Tree, y: &Tree) -> Result<Tensor<1>> {
     x.check_same_structure(y)?;
-    let parts = x.leaves().iter().zip(y.leaves()).map(|(a, b)| (a.clone() * b.clone()).sum()).collect();
+    let parts = x
+        .leaves()
+        .iter()
+        .zip(y.leaves())
+        .map(|(a, b)| (a.clone() * b.clone()).sum())
+        .collect();
     Ok(sum_scalars(parts, x))
 }
 
 /// The sum of all elements (`optax.tree.sum`).
 pub fn sum(tree: &Tree) -> Tensor<1> {
-    sum_scalars(tree.leaves().iter().map(|t| t.clone().sum()).collect(), tree)
+    sum_scalars(
+        tree.leaves().iter().map(|t| t.clone().sum()).collect(),
+        tree,
+    )
 }
 
 /// The order of a norm (`ord` of `optax.tree.norm`).
@@ -78,7 +86,13 @@ pub enum NormOrd {
 pub fn norm(tree: &Tree, ord: NormOrd, squared: bool) -> Tensor<1> {
     match ord {
         NormOrd::L2 => {
-            let sq = sum_scalars(tree.leaves().iter().map(|t| (t.clone() * t.clone()).sum()).collect(), tree);
+            let sq = sum_scalars(
+                tree.leaves()
+                    .iter()
+                    .map(|t| (t.clone() * t.clone()).sum())
+                    .collect(),
+                tree,
+            );
             if squared {
                 sq
             } else {
@@ -86,7 +100,13 @@ pub fn norm(tree: &Tree, ord: NormOrd, squared: bool) -> Tensor<1> {
             }
         }
         NormOrd::L1 => {
-            let n = sum_scalars(tree.leaves().iter().map(|t| t.clone().abs().sum()).collect(), tree);
+            let n = sum_scalars(
+                tree.leaves()
+                    .iter()
+                    .map(|t| t.clone().abs().sum())
+                    .collect(),
+                tree,
+            );
             if squared {
                 n.clone() * n
             } else {
@@ -213,7 +233,10 @@ pub fn allclose(a: &Tree, b: &Tree, rtol: f64, atol: f64) -> Result<bool> {
 /// Every leaf cast to `dtype` (`optax.tree.cast`); a float dtype is required.
 pub fn cast(tree: &Tree, dtype: DType) -> Result<Tree> {
     if !dtype.is_float() {
-        return Err(OptaxError::invalid("dtype", format!("{dtype:?} is not a float type")));
+        return Err(OptaxError::invalid(
+            "dtype",
+            format!("{dtype:?} is not a float type"),
+        ));
     }
     Ok(tree.map(|t| t.cast(dtype)))
 }
@@ -227,7 +250,9 @@ pub fn cast(tree: &Tree, dtype: DType) -> Result<Tree> {
 pub fn bias_correction(moment: &Tree, decay: &Scalar, count: i64) -> Tree {
     let count = count.clamp(0, i32::MAX as i64) as i32;
     let correction = match decay {
-        Scalar::Value(d) => Scalar::Value((1.0f32 - ((*d as f32) as f64).powi(count) as f32) as f64),
+        Scalar::Value(d) => {
+            Scalar::Value((1.0f32 - ((*d as f32) as f64).powi(count) as f32) as f64)
+        }
         Scalar::Tensor(_) => 1.0 - decay.clone().powi(count),
     };
     moment.map(|t| correction.div_tensor(t))
@@ -245,17 +270,33 @@ fn pow_order(g: Tensor<1>, order: i32) -> Tensor<1> {
 /// `(1 - decay)·g^order + decay·m` (`optax.tree.update_moment`).
 pub fn update_moment(updates: &Tree, moments: &Tree, decay: &Scalar, order: i32) -> Result<Tree> {
     let keep = 1.0 - decay.clone();
-    updates.zip_map(moments, |g, m| keep.mul_tensor(pow_order(g, order)) + decay.mul_tensor(m))
+    updates.zip_map(moments, |g, m| {
+        keep.mul_tensor(pow_order(g, order)) + decay.mul_tensor(m)
+    })
 }
 
 /// `max(|g| + eps, decay·m)` (`optax.tree.update_infinity_moment`).
-pub fn update_infinity_moment(updates: &Tree, moments: &Tree, decay: &Scalar, eps: &Scalar) -> Result<Tree> {
-    updates.zip_map(moments, |g, m| eps.add_tensor(g.abs()).max_pair(decay.mul_tensor(m)))
+pub fn update_infinity_moment(
+    updates: &Tree,
+    moments: &Tree,
+    decay: &Scalar,
+    eps: &Scalar,
+) -> Result<Tree> {
+    updates.zip_map(moments, |g, m| {
+        eps.add_tensor(g.abs()).max_pair(decay.mul_tensor(m))
+    })
 }
 
 /// `(1 - decay)·|g|^order + decay·m` (`optax.tree.update_moment_per_elem_norm`; for real
 /// values `|g|^order = g^order` at even orders).
-pub fn update_moment_per_elem_norm(updates: &Tree, moments: &Tree, decay: &Scalar, order: i32) -> Result<Tree> {
+pub fn update_moment_per_elem_norm(
+    updates: &Tree,
+    moments: &Tree,
+    decay: &Scalar,
+    order: i32,
+) -> Result<Tree> {
     let keep = 1.0 - decay.clone();
-    updates.zip_map(moments, |g, m| keep.mul_tensor(pow_order(g, order)) + decay.mul_tensor(m))
+    updates.zip_map(moments, |g, m| {
+        keep.mul_tensor(pow_order(g, order)) + decay.mul_tensor(m)
+    })
 }

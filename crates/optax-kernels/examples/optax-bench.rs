@@ -1,0 +1,435 @@
+//! The optimizer-step bench: one table per device, AdamW in float32.
+//!
+//! ```text
+//! cargo run --release -p optax-kernels --example optax-bench -- [--sizes 1k,64k,1m,16m,64m] [--gpt2]
+//!     [--budget-ms 2000] [--methods roofline,fused,core-fused,reference,burn-optim]
+//! ```
+//!
+//! For each parameter set (one leaf of each size, and the GPT-2-small set: 148 tensors,
+//! 124,439,808 parameters) and each method, the median time of a step, the bandwidth at 28
+//! bytes per parameter (read p, g, m, v; write p, m, v) and the ratios to the roofline and to
+//! burn-optim. Methods:
+//!
+//! - `roofline`: the plain fused Rust loop over four `Vec<f32>`s, on the same thread pool
+//!   (`optax_kernels::roofline`), measured in this run;
+//! - `fused`: `optax_kernels::adam` on the leaves, parameters updated in place (one pass);
+//! - `core-fused`: optax-core `adamw(..)` (its fused path) through `update_in_place`, then
+//!   `apply_updates` (two passes: the update, then `p + u`);
+//! - `reference`: optax-core `adamw(..).fused(false)`, the tensor-op chain, same calls;
+//! - `burn-optim`: burn's `AdamWConfig` via `ModuleOptimizer::step` on a module holding the
+//!   same leaves.
+//!
+//! (An example rather than a `[[bin]]`: the reference rows need optax-core, which depends on
+//! this crate, so optax-core can only be a dev-dependency here.)
+
+use std::time::{Duration, Instant};
+
+use burn::module::{Module, Param};
+use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, DeviceType, Tensor, TensorData};
+use optax_core::prelude::*;
+use optax_core::{adamw, Tree};
+use optax_kernels::{AdamHyper, Target};
+
+const BYTES_PER_PARAM: f64 = 28.0;
+const LR: f64 = 1e-3;
+const WD: f64 = 1e-4;
+
+#[derive(Module, Debug)]
+struct Bag {
+    leaves: Vec<Param<Tensor<1>>>,
+}
+
+struct Set {
+    name: String,
+    lens: Vec<usize>,
+}
+
+impl Set {
+    fn numel(&self) -> usize {
+        self.lens.iter().sum()
+    }
+}
+
+fn gpt2_small() -> Set {
+    let (d, v, ctx, layers) = (768usize, 50257usize, 1024usize, 12);
+    let mut lens = vec![v * d, ctx * d];
+    for _ in 0..layers {
+        lens.extend([
+            d,
+            d,
+            d * 3 * d,
+            3 * d,
+            d * d,
+            d,
+            d,
+            d,
+            d * 4 * d,
+            4 * d,
+            4 * d * d,
+            d,
+        ]);
+    }
+    lens.extend([d, d]);
+    Set {
+        name: "gpt2-small".into(),
+        lens,
+    }
+}
+
+fn parse_size(s: &str) -> usize {
+    let s = s.trim().to_ascii_lowercase();
+    let (num, mul) = match s.chars().last() {
+        Some('k') => (&s[..s.len() - 1], 1024),
+        Some('m') => (&s[..s.len() - 1], 1024 * 1024),
+        _ => (&s[..], 1),
+    };
+    num.parse::<usize>().expect("a size like 64k or 16m") * mul
+}
+
+fn label(n: usize) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{}M", n >> 20)
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+        format!("{}K", n >> 10)
+    } else {
+        n.to_string()
+    }
+}
+
+/// Deterministic values in [-1, 1).
+fn values(n: usize, seed: u64) -> Vec<f32> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            ((x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32 / (1u64 << 23) as f32) - 1.0
+        })
+        .collect()
+}
+
+fn leaves(set: &Set, seed: u64, device: &Device) -> Vec<Tensor<1>> {
+    set.lens
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| Tensor::from_data(TensorData::new(values(n, seed + i as u64), [n]), device))
+        .collect()
+}
+
+/// A deep copy (a buffer of its own), as the gradients of a new backward pass are.
+fn fresh(ts: &[Tensor<1>]) -> Vec<Tensor<1>> {
+    ts.iter().map(|t| t.clone().mul_scalar(1.0)).collect()
+}
+
+/// Median time of `step`, run at least 3 times and until `budget` is spent (after one
+/// warm-up); `prepare` runs untimed before each step.
+fn measure<S>(
+    budget: Duration,
+    device: &Device,
+    mut prepare: impl FnMut() -> S,
+    mut step: impl FnMut(S),
+) -> Duration {
+    let s = prepare();
+    step(s);
+    device.sync().ok();
+    let start = Instant::now();
+    let mut times = Vec::new();
+    while times.len() < 3 || (start.elapsed() < budget && times.len() < 1000) {
+        let s = prepare();
+        device.sync().ok();
+        let t0 = Instant::now();
+        step(s);
+        device.sync().ok();
+        times.push(t0.elapsed());
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+struct Row {
+    method: &'static str,
+    time: Option<Duration>,
+    note: String,
+}
+
+fn hyper() -> AdamHyper {
+    AdamHyper {
+        weight_decay: Some(WD),
+        ..AdamHyper::new(LR)
+    }
+}
+
+fn bench_roofline(set: &Set, budget: Duration) -> Duration {
+    let n = set.numel();
+    let mut p = values(n, 1);
+    let g = values(n, 2);
+    let mut m = vec![0.0f32; n];
+    let mut v = vec![0.0f32; n];
+    let h = hyper();
+    measure(
+        budget,
+        &Device::flex(),
+        || (),
+        |_| optax_kernels::roofline::adamw_slices(&mut p, &g, &mut m, &mut v, &h),
+    )
+}
+
+fn bench_fused(set: &Set, device: &Device, budget: Duration) -> Result<Duration, String> {
+    let mut p = leaves(set, 1, device);
+    let g = leaves(set, 100, device);
+    let mut mu: Vec<Tensor<1>> = p.iter().map(|t| t.zeros_like()).collect();
+    let mut nu: Vec<Tensor<1>> = p.iter().map(|t| t.zeros_like()).collect();
+    let mut count = 0i64;
+    let mut err = None;
+    let t = measure(
+        budget,
+        device,
+        || (),
+        |_| {
+            let h = AdamHyper { count, ..hyper() };
+            count += 1;
+            let target = Target::Params {
+                params: &mut p,
+                grads: &g,
+            };
+            match optax_kernels::adam(target, &mut mu, &mut nu, &h, None, None) {
+                Ok(r) => assert_eq!(r.fresh, 0, "the bench's buffers are unique"),
+                Err(e) => err = Some(e.to_string()),
+            }
+        },
+    );
+    match err {
+        Some(e) => Err(e),
+        None => Ok(t),
+    }
+}
+
+fn tree_of(set: &Set, ts: Vec<Tensor<1>>) -> Tree {
+    let mut b = Tree::builder();
+    for (i, t) in ts.into_iter().enumerate() {
+        let n = set.lens[i];
+        b = b.flat(format!("leaf{i}"), vec![n], t);
+    }
+    b.build().expect("unique paths")
+}
+
+fn bench_core(set: &Set, device: &Device, budget: Duration, fused: bool) -> Duration {
+    let opt = adamw(LR).weight_decay(WD).fused(fused);
+    let mut params = tree_of(set, leaves(set, 1, device));
+    let base = leaves(set, 100, device);
+    let mut state = opt.init(&params).expect("init");
+    measure(
+        budget,
+        device,
+        || tree_of(set, fresh(&base)),
+        |grads| {
+            let updates = opt
+                .update_in_place(grads, &mut state, Some(&params), &Extra::none())
+                .expect("update");
+            params = apply_updates(&params, &updates).expect("apply");
+        },
+    )
+}
+
+fn bench_burn_optim(set: &Set, device: &Device, budget: Duration) -> Duration {
+    let mut optim: ModuleOptimizer = AdamWConfig::new()
+        .with_epsilon(1e-8)
+        .with_weight_decay(WD as f32)
+        .init();
+    let mut bag = Some(Bag {
+        leaves: leaves(set, 1, device)
+            .into_iter()
+            .map(Param::from_tensor)
+            .collect(),
+    });
+    let base = leaves(set, 100, device);
+    measure(
+        budget,
+        device,
+        || {
+            let module = bag.as_ref().expect("module");
+            let mut grads = GradientsParams::new();
+            for (p, g) in module.leaves.iter().zip(fresh(&base)) {
+                grads.register(p.id, g);
+            }
+            grads
+        },
+        |grads| {
+            let module = bag.take().expect("module");
+            bag = Some(optim.step(LR, module, grads));
+        },
+    )
+}
+
+fn gbps(n: usize, t: Duration) -> f64 {
+    n as f64 * BYTES_PER_PARAM / t.as_secs_f64() / 1e9
+}
+
+fn fmt_time(t: Duration) -> String {
+    let us = t.as_secs_f64() * 1e6;
+    if us < 1000.0 {
+        format!("{us:.1} µs")
+    } else if us < 1e6 {
+        format!("{:.2} ms", us / 1e3)
+    } else {
+        format!("{:.3} s", us / 1e6)
+    }
+}
+
+fn print_table(device_name: &str, results: &[(String, usize, usize, Vec<Row>)]) {
+    println!("\n### {device_name}\n");
+    println!("| params | leaves | method | time/step | GB/s @28 B/param | % of roofline | × burn-optim |");
+    println!("|---|---|---|---|---|---|---|");
+    for (name, n, nleaves, rows) in results {
+        let roof = rows
+            .iter()
+            .find(|r| r.method == "roofline")
+            .and_then(|r| r.time);
+        let burn = rows
+            .iter()
+            .find(|r| r.method == "burn-optim")
+            .and_then(|r| r.time);
+        for r in rows {
+            match r.time {
+                Some(t) => {
+                    let pct = roof
+                        .map(|rt| format!("{:.0}%", 100.0 * rt.as_secs_f64() / t.as_secs_f64()))
+                        .unwrap_or_else(|| "–".into());
+                    let vs = burn
+                        .map(|bt| format!("{:.2}×", bt.as_secs_f64() / t.as_secs_f64()))
+                        .unwrap_or_else(|| "–".into());
+                    println!(
+                        "| {name} | {nleaves} | {} | {} | {:.2} | {pct} | {vs} |",
+                        r.method,
+                        fmt_time(t),
+                        gbps(*n, t)
+                    );
+                }
+                None => println!(
+                    "| {name} | {nleaves} | {} | – | – | – | – ({}) |",
+                    r.method, r.note
+                ),
+            }
+        }
+    }
+}
+
+fn main() {
+    let mut sizes = "1k,64k,1m,16m".to_string();
+    let mut gpt2 = false;
+    let mut budget_ms = 2000u64;
+    let mut methods = "roofline,fused,core-fused,reference,burn-optim".to_string();
+    let mut wgpu = true;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--sizes" => sizes = args.next().expect("--sizes LIST"),
+            "--gpt2" => gpt2 = true,
+            "--budget-ms" => {
+                budget_ms = args
+                    .next()
+                    .expect("--budget-ms N")
+                    .parse()
+                    .expect("a number")
+            }
+            "--methods" => methods = args.next().expect("--methods LIST"),
+            "--no-wgpu" => wgpu = false,
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let budget = Duration::from_millis(budget_ms);
+    let methods: Vec<&str> = methods.split(',').collect();
+    let mut sets: Vec<Set> = sizes
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let n = parse_size(s);
+            Set {
+                name: label(n),
+                lens: vec![n],
+            }
+        })
+        .collect();
+    if gpt2 {
+        sets.push(gpt2_small());
+    }
+
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    println!(
+        "optax-bench: AdamW float32 (lr {LR}, wd {WD}), median step time, budget {budget_ms} ms per cell; {cpu}; {} rayon threads",
+        rayon::current_num_threads()
+    );
+
+    let mut devices = vec![("flex (CPU)".to_string(), Device::flex())];
+    if wgpu {
+        if let Some(d) = Device::enumerate(DeviceType::Wgpu)
+            .into_vec()
+            .into_iter()
+            .next()
+        {
+            devices.push((format!("wgpu ({d:?})"), d));
+        }
+    }
+    for (name, device) in devices {
+        let is_flex = optax_kernels::is_flex(&device);
+        let mut results = Vec::new();
+        for set in &sets {
+            let mut rows = Vec::new();
+            for &m in &methods {
+                eprintln!("{name}: {} {m} ...", set.name);
+                let row = match m {
+                    "roofline" if is_flex => Row {
+                        method: "roofline",
+                        time: Some(bench_roofline(set, budget)),
+                        note: String::new(),
+                    },
+                    "roofline" => Row {
+                        method: "roofline",
+                        time: None,
+                        note: "GPU copy roofline: not measured yet".into(),
+                    },
+                    "fused" => match bench_fused(set, &device, budget) {
+                        Ok(t) => Row {
+                            method: "fused",
+                            time: Some(t),
+                            note: String::new(),
+                        },
+                        Err(e) => Row {
+                            method: "fused",
+                            time: None,
+                            note: e.chars().take(60).collect(),
+                        },
+                    },
+                    "core-fused" => Row {
+                        method: "core-fused",
+                        time: Some(bench_core(set, &device, budget, true)),
+                        note: String::new(),
+                    },
+                    "reference" => Row {
+                        method: "reference",
+                        time: Some(bench_core(set, &device, budget, false)),
+                        note: String::new(),
+                    },
+                    "burn-optim" => Row {
+                        method: "burn-optim",
+                        time: Some(bench_burn_optim(set, &device, budget)),
+                        note: String::new(),
+                    },
+                    other => panic!("unknown method {other}"),
+                };
+                rows.push(row);
+            }
+            results.push((set.name.clone(), set.numel(), set.lens.len(), rows));
+        }
+        print_table(&name, &results);
+    }
+}
