@@ -238,18 +238,20 @@ fn bench_burn_optim(set: &Set, device: &Device, budget: Duration) -> Duration {
         .with_epsilon(1e-8)
         .with_weight_decay(WD as f32)
         .init();
-    let mut bag = Some(Bag {
+    // Both closures reach the module: `prepare` reads its parameter ids, `step` replaces it.
+    let bag = std::cell::RefCell::new(Some(Bag {
         leaves: leaves(set, 1, device)
             .into_iter()
             .map(Param::from_tensor)
             .collect(),
-    });
+    }));
     let base = leaves(set, 100, device);
     measure(
         budget,
         device,
         || {
-            let module = bag.as_ref().expect("module");
+            let guard = bag.borrow();
+            let module = guard.as_ref().expect("module");
             let mut grads = GradientsParams::new();
             for (p, g) in module.leaves.iter().zip(fresh(&base)) {
                 grads.register(p.id, g);
@@ -257,8 +259,8 @@ fn bench_burn_optim(set: &Set, device: &Device, budget: Duration) -> Duration {
             grads
         },
         |grads| {
-            let module = bag.take().expect("module");
-            bag = Some(optim.step(LR, module, grads));
+            let module = bag.borrow_mut().take().expect("module");
+            *bag.borrow_mut() = Some(optim.step(LR, module, grads));
         },
     )
 }
