@@ -517,16 +517,19 @@ fn run_with_console(config: &Config, mut console: Console) -> Result<Report, Err
         path: config.out.clone(),
         source,
     })?;
+    let summary = !config.json;
 
     // Data, initial parameters and the evaluation set, once, on the device.
     let host = HostData::generate(config.seed, config.steps, config.batch_size);
     let initial = host.params(&device)?;
     let batches = host.batches(&device);
     let eval = EvalSet::new(&device);
-    console.summary(&format!(
-        "Optax quickstart on {device_name}: {} steps of {} numbers per run, seed {}",
-        config.steps, config.batch_size, config.seed
-    ));
+    if summary {
+        println!(
+            "Optax quickstart on {device_name}: {} steps of {} numbers per run, seed {}",
+            config.steps, config.batch_size, config.seed
+        );
+    }
 
     let runs = [
         ("run 1", run1_description.as_str(), &run1),
@@ -547,15 +550,17 @@ fn run_with_console(config: &Config, mut console: Console) -> Result<Report, Err
             &eval,
             &mut console,
         )?;
-        console.summary(&format!(
-            "{name}: accuracy {}/{} ({:.1}%), {} steps in {:.2} s ({:.0} steps/s) on {device_name}",
-            report.correct,
-            report.total,
-            100.0 * report.accuracy(),
-            config.steps,
-            report.seconds,
-            report.steps_per_second
-        ));
+        if summary {
+            println!(
+                "{name}: accuracy {}/{} ({:.1}%), {} steps in {:.2} s ({:.0} steps/s) on {device_name}",
+                report.correct,
+                report.total,
+                100.0 * report.accuracy(),
+                config.steps,
+                report.seconds,
+                report.steps_per_second
+            );
+        }
         reports.push(report);
     }
 
@@ -574,11 +579,9 @@ fn run_with_console(config: &Config, mut console: Console) -> Result<Report, Err
         path: plot_path.clone(),
         source,
     })?;
-    console.summary(&format!(
-        "wrote {} and {}",
-        csv.display(),
-        plot_path.display()
-    ));
+    if summary {
+        println!("wrote {} and {}", csv.display(), plot_path.display());
+    }
     Ok(Report {
         device: device_name,
         seed: config.seed,

@@ -9,10 +9,8 @@ use std::time::{Duration, Instant};
 
 /// Where the human-readable output goes.
 pub(crate) struct Console {
-    /// Print the step lines.
+    /// Print the step lines and the summaries.
     lines: bool,
-    /// Print the summaries (accuracy, speed, files).
-    summary: bool,
     /// Draw a progress bar (stderr is a terminal and output is not quiet).
     bar: Option<Bar>,
 }
@@ -27,9 +25,9 @@ struct Bar {
 }
 
 impl Console {
-    /// `lines`: print step lines; `summary`: print the results; `bar`: a progress bar where
-    /// stderr is a terminal.
-    pub(crate) fn new(lines: bool, summary: bool, bar: bool) -> Self {
+    /// `lines`: print step lines and summaries; `bar`: a progress bar where stderr is a
+    /// terminal.
+    pub(crate) fn new(lines: bool, bar: bool) -> Self {
         let bar = (bar && std::io::stderr().is_terminal()).then(|| Bar {
             label: String::new(),
             total: 0,
@@ -38,11 +36,7 @@ impl Console {
             last_draw: None,
             drawn: false,
         });
-        Self {
-            lines,
-            summary,
-            bar,
-        }
+        Self { lines, bar }
     }
 
     /// A console that prints nothing.
