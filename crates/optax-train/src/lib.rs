@@ -411,7 +411,7 @@ fn fit(
             if i % PRINT_EVERY == 0 {
                 let value = losses[i];
                 printed.push((i, value));
-                console.line(&format!("step {i}, loss: {value}"));
+                console.line(&format!("step {i}, loss: {}", fmt_loss(value)));
             }
         }
         console.tick(i + 1);
@@ -430,6 +430,16 @@ fn fit(
         seconds,
         steps_per_second: batches.len() as f64 / seconds,
     })
+}
+
+/// A loss as Python prints a float: the shortest digits that read back the same, in
+/// scientific notation below 1e-4 (`2.1074916e-27`, not 27 zeros).
+pub fn fmt_loss(v: f32) -> String {
+    if v != 0.0 && v.is_finite() && (v.abs() < 1e-4 || v.abs() >= 1e16) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 fn read_losses(pending: Vec<Tensor<1>>) -> Result<Vec<f32>, Error> {
@@ -574,7 +584,7 @@ fn run_with_console(config: &Config, mut console: Console) -> Result<Report, Err
             values: &r.losses,
         })
         .collect();
-    let title = format!("Optax quickstart on Burn: training loss ({device_name})");
+    let title = format!("Optax quickstart on Burn: training loss on {device_name}");
     plot::write_loss_plot(&plot_path, &title, &series).map_err(|source| Error::Io {
         path: plot_path.clone(),
         source,
@@ -612,8 +622,8 @@ fn write_csv(path: &Path, runs: &[RunReport]) -> Result<(), Error> {
         text.push_str(&step.to_string());
         for r in runs {
             text.push(',');
-            if let Some(v) = r.losses.get(step) {
-                text.push_str(&v.to_string());
+            if let Some(&v) = r.losses.get(step) {
+                text.push_str(&fmt_loss(v));
             }
         }
         text.push('\n');
@@ -633,6 +643,14 @@ mod tests {
         assert_eq!(bits(1), [0., 0., 0., 0., 0., 0., 0., 1.]);
         assert_eq!(bits(128), [1., 0., 0., 0., 0., 0., 0., 0.]);
         assert_eq!(bits(254), [1., 1., 1., 1., 1., 1., 1., 0.]);
+    }
+
+    #[test]
+    fn losses_print_like_python() {
+        assert_eq!(fmt_loss(4.2606597), "4.2606597");
+        assert_eq!(fmt_loss(0.0006478576), "0.0006478576");
+        assert_eq!(fmt_loss(2.1074916e-27), "2.1074916e-27");
+        assert_eq!(fmt_loss(0.0), "0");
     }
 
     #[test]

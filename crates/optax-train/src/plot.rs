@@ -218,8 +218,7 @@ impl Text {
         &self,
         canvas: &mut Canvas,
         s: &str,
-        x: f32,
-        y: f32,
+        (x, y): (f32, f32),
         px: f32,
         align: Align,
         color: Rgb,
@@ -334,8 +333,7 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
             text.draw(
                 &mut canvas,
                 &decade_label(k),
-                (left - 11) as f32,
-                y as f32 + 5.0,
+                ((left - 11) as f32, y as f32 + 5.0),
                 15.0,
                 Align::Right,
                 BLACK,
@@ -350,8 +348,7 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
         text.draw(
             &mut canvas,
             &format!("{x}"),
-            px as f32,
-            (bottom + 26) as f32,
+            (px as f32, (bottom + 26) as f32),
             15.0,
             Align::Center,
             BLACK,
@@ -378,12 +375,11 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
     canvas.vline(left, top, bottom, AXIS);
     canvas.vline(right, top, bottom, AXIS);
     let mid = (left + right) as f32 / 2.0;
-    text.draw(&mut canvas, title, mid, 34.0, 20.0, Align::Center, BLACK);
+    text.draw(&mut canvas, title, (mid, 34.0), 20.0, Align::Center, BLACK);
     text.draw(
         &mut canvas,
         x_label,
-        mid,
-        (bottom + 56) as f32,
+        (mid, (bottom + 56) as f32),
         16.0,
         Align::Center,
         BLACK,
@@ -391,8 +387,7 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
     text.draw(
         &mut canvas,
         y_label,
-        left as f32,
-        (top - 10) as f32,
+        (left as f32, (top - 10) as f32),
         15.0,
         Align::Left,
         BLACK,
@@ -422,8 +417,7 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
         text.draw(
             &mut canvas,
             s.label,
-            lx as f32 + 50.0,
-            y + 5.0,
+            (lx as f32 + 50.0, y + 5.0),
             15.0,
             Align::Left,
             BLACK,
@@ -434,9 +428,11 @@ pub fn line_chart_log_y(title: &str, x_label: &str, y_label: &str, series: &[Ser
 
 /// Writes the chart of [`line_chart_log_y`] to `path` as a PNG.
 pub fn write_loss_plot(path: &Path, title: &str, series: &[Series]) -> io::Result<()> {
-    let zeros = series.iter().any(|s| s.values.iter().any(|&v| v <= 0.0));
-    let y_label = if zeros {
-        "loss (log scale; a loss of 0 is drawn on the bottom edge)"
+    let tiny = series
+        .iter()
+        .any(|s| s.values.iter().any(|&v| (v as f64) < FLOOR));
+    let y_label = if tiny {
+        "loss (log scale; losses below 1e-12, 0 included, on the bottom edge)"
     } else {
         "loss (log scale)"
     };
