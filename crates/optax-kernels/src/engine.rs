@@ -118,10 +118,6 @@ impl<'a> Stream<'a> {
             Stream::Read(_) | Stream::Zero(_) => {}
         }
     }
-
-    pub(crate) fn is_writable(&self) -> bool {
-        matches!(self, Stream::InPlace(_) | Stream::Fresh(..))
-    }
 }
 
 /// An element-wise update rule over blocks: the math of one fused kernel.

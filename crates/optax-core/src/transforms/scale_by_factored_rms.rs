@@ -36,9 +36,12 @@ use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::tree::{Tree, TreeDef};
 
+/// A function of the (offset) step and `decay_rate` that gives the decay.
+type DecayFn = dyn Fn(i64, &Scalar) -> Scalar + Send + Sync;
+
 /// The second-moment decay schedule: `f(step - step_offset, decay_rate) -> β`.
 #[derive(Clone)]
-pub struct DecayRateFn(Arc<dyn Fn(i64, &Scalar) -> Scalar + Send + Sync>);
+pub struct DecayRateFn(Arc<DecayFn>);
 
 impl fmt::Debug for DecayRateFn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -432,6 +435,7 @@ mod tests {
     /// `scale_by_factored_rms(min_dim_size_to_factor=2)`, params `cos(arange(40))` of shape
     /// `[5, 2, 4]`, gradients `sin(arange(40)·k)` at steps `k = 1, 2`.
     #[test]
+    #[allow(clippy::excessive_precision, clippy::approx_constant)] // Optax's float32 values, as printed
     fn largest_axis_first_matches_optax() {
         let device = Device::flex();
         let leaf = |f: &dyn Fn(f32) -> f32| {

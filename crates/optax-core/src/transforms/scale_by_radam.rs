@@ -102,7 +102,7 @@ enum Rectify {
     /// `ρ_t >= threshold`: the rectified adaptive step with this `r_t`.
     Always(Scalar),
     /// Decided on the device (tensor hyperparameters): `r_t` and the flag `ρ_t >= threshold`.
-    Where(Scalar, Tensor<1, Bool>),
+    Where(Scalar, Box<Tensor<1, Bool>>),
 }
 
 /// `r_t` if `ρ_t >= threshold`, in float32 exactly as Optax computes it under `jit`: `b2` is
@@ -144,7 +144,7 @@ fn rectifier(b2: &Scalar, threshold: &Scalar, count: i64, like: &Tree) -> Rectif
     let on = ro
         .to_tensor(&device)
         .greater_equal(threshold.to_tensor(&device));
-    Rectify::Where(r, on)
+    Rectify::Where(r, Box::new(on))
 }
 
 impl Transform for ScaleByRadam {
@@ -197,7 +197,7 @@ impl Transform for ScaleByRadam {
             Rectify::Always(r) => adaptive(&r)?,
             Rectify::Where(r, on) => adaptive(&r)?.zip_map(&mu_hat, |t, f| {
                 let n = t.dims()[0];
-                f.mask_where(on.clone().expand([n]), t)
+                f.mask_where((*on).clone().expand([n]), t)
             })?,
         };
         Ok((
