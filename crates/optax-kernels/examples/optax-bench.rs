@@ -10,9 +10,11 @@
 //! bytes per parameter (read p, g, m, v; write p, m, v) and the ratios to the roofline and to
 //! burn-optim. Methods:
 //!
-//! - `roofline`: the plain fused Rust loop over four `Vec<f32>`s, on the same thread pool
-//!   (`optax_kernels::roofline`), measured in this run;
-//! - `fused`: `optax_kernels::adam` on the leaves, parameters updated in place (one pass);
+//! - `roofline`: on the CPU, the plain fused Rust loop over four `Vec<f32>`s, on the same
+//!   thread pool (`optax_kernels::roofline`); on a GPU, a device buffer copy of the same 28
+//!   bytes per parameter; measured in this run;
+//! - `fused`: `optax_kernels::adam` on the leaves, parameters updated in place (one pass; on
+//!   wgpu the WGSL kernels of `shaders/`);
 //! - `core-fused`: optax-core `adamw(..)` (its fused path) through `update_in_place`, then
 //!   `apply_updates` (two passes: the update, then `p + u`);
 //! - `reference`: optax-core `adamw(..).fused(false)`, the tensor-op chain, same calls;
@@ -176,33 +178,58 @@ fn bench_roofline(set: &Set, budget: Duration) -> Duration {
     )
 }
 
-fn bench_fused(set: &Set, device: &Device, budget: Duration) -> Result<Duration, String> {
+/// The GPU roofline: a device buffer copy moving the same bytes as an AdamW step (a buffer of
+/// 3.5 floats per parameter, read once and written once: 28 bytes per parameter), through
+/// one element-wise kernel.
+fn bench_copy(set: &Set, device: &Device, budget: Duration) -> Duration {
+    let n = (set.numel() * 7).div_ceil(2);
+    let src = Tensor::<1>::from_data(TensorData::new(values(n, 3), [n]), device);
+    measure(
+        budget,
+        device,
+        || (),
+        |_| {
+            let copy = src.clone().mul_scalar(1.0);
+            // Keep the copy until the step has run.
+            device.sync().ok();
+            drop(copy);
+        },
+    )
+}
+
+/// The fused step; the note says how many WGSL dispatches one step launched (wgpu).
+fn bench_fused(set: &Set, device: &Device, budget: Duration) -> Result<(Duration, String), String> {
     let mut p = leaves(set, 1, device);
     let g = leaves(set, 100, device);
     let mut mu: Vec<Tensor<1>> = p.iter().map(|t| t.zeros_like()).collect();
     let mut nu: Vec<Tensor<1>> = p.iter().map(|t| t.zeros_like()).collect();
     let mut count = 0i64;
     let mut err = None;
-    let t = measure(
-        budget,
-        device,
-        || (),
-        |_| {
-            let h = AdamHyper { count, ..hyper() };
-            count += 1;
-            let target = Target::Params {
-                params: &mut p,
-                grads: &g,
-            };
-            match optax_kernels::adam(target, &mut mu, &mut nu, &h, None, None) {
-                Ok(r) => assert_eq!(r.fresh, 0, "the bench's buffers are unique"),
-                Err(e) => err = Some(e.to_string()),
-            }
-        },
-    );
+    let mut step = |p: &mut Vec<Tensor<1>>, mu: &mut Vec<Tensor<1>>, nu: &mut Vec<Tensor<1>>| {
+        let h = AdamHyper { count, ..hyper() };
+        count += 1;
+        let target = Target::Params {
+            params: p,
+            grads: &g,
+        };
+        match optax_kernels::adam(target, mu, nu, &h, None, None) {
+            Ok(r) => assert_eq!(r.fresh, 0, "the bench's buffers are unique"),
+            Err(e) => err = Some(e.to_string()),
+        }
+    };
+    let before = optax_kernels::wgpu_dispatches();
+    step(&mut p, &mut mu, &mut nu);
+    let _ = p[0].clone().slice([0..1]).into_data();
+    let dispatches = optax_kernels::wgpu_dispatches() - before;
+    let t = measure(budget, device, || (), |_| step(&mut p, &mut mu, &mut nu));
+    let note = if dispatches > 0 {
+        format!("{dispatches} dispatches/step")
+    } else {
+        String::new()
+    };
     match err {
         Some(e) => Err(e),
-        None => Ok(t),
+        None => Ok((t, note)),
     }
 }
 
@@ -282,8 +309,8 @@ fn fmt_time(t: Duration) -> String {
 
 fn print_table(device_name: &str, results: &[(String, usize, usize, Vec<Row>)]) {
     println!("\n### {device_name}\n");
-    println!("| params | leaves | method | time/step | GB/s @28 B/param | % of roofline | × burn-optim |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| params | leaves | method | time/step | GB/s @28 B/param | % of roofline | × burn-optim | note |");
+    println!("|---|---|---|---|---|---|---|---|");
     for (name, n, nleaves, rows) in results {
         let roof = rows
             .iter()
@@ -303,14 +330,15 @@ fn print_table(device_name: &str, results: &[(String, usize, usize, Vec<Row>)]) 
                         .map(|bt| format!("{:.2}×", bt.as_secs_f64() / t.as_secs_f64()))
                         .unwrap_or_else(|| "–".into());
                     println!(
-                        "| {name} | {nleaves} | {} | {} | {:.2} | {pct} | {vs} |",
+                        "| {name} | {nleaves} | {} | {} | {:.2} | {pct} | {vs} | {} |",
                         r.method,
                         fmt_time(t),
-                        gbps(*n, t)
+                        gbps(*n, t),
+                        r.note
                     );
                 }
                 None => println!(
-                    "| {name} | {nleaves} | {} | – | – | – | – ({}) |",
+                    "| {name} | {nleaves} | {} | – | – | – | – | {} |",
                     r.method, r.note
                 ),
             }
@@ -396,14 +424,14 @@ fn main() {
                     },
                     "roofline" => Row {
                         method: "roofline",
-                        time: None,
-                        note: "GPU copy roofline: not measured yet".into(),
+                        time: Some(bench_copy(set, &device, budget)),
+                        note: String::new(),
                     },
                     "fused" => match bench_fused(set, &device, budget) {
-                        Ok(t) => Row {
+                        Ok((t, note)) => Row {
                             method: "fused",
                             time: Some(t),
-                            note: String::new(),
+                            note,
                         },
                         Err(e) => Row {
                             method: "fused",

@@ -23,6 +23,7 @@
 
 mod engine;
 mod flex;
+mod gpu;
 mod hyper;
 pub mod roofline;
 mod rules;
@@ -33,6 +34,7 @@ use engine::{ClipScale, Output, Piece, Stream};
 use flex::{is_flex_f32, placeholder, ReadLeaf, RwLeaf};
 
 pub use flex::is_flex;
+pub use gpu::{dispatches as wgpu_dispatches, is_wgpu};
 pub use hyper::{bias_correction, safe_increment, AdamHyper, RmsPropHyper, SgdHyper};
 
 /// Why a fused step did not run. Nothing was modified in either case.
@@ -323,7 +325,7 @@ fn clip_scale(ops: &Operands, max_norm: Option<f64>, report: &mut StepReport) ->
     let norm = (engine::sum_squares(&slices) as f32).sqrt();
     report.global_norm = Some(norm);
     // clip_by_global_norm: keep u when n < max_norm, else (u / n)·max_norm (NaN n clips).
-    let clipped = !(norm < max_norm);
+    let clipped = norm.partial_cmp(&max_norm) != Some(std::cmp::Ordering::Less);
     report.clipped = clipped;
     clipped.then_some(ClipScale { norm, max_norm })
 }
@@ -409,6 +411,17 @@ pub fn adam(
 ) -> Result<StepReport, FusedError> {
     let decays = hyper.weight_decay.is_some();
     let needs_params = decays && decay_mask.is_none_or(|m| m.iter().any(|&b| b));
+    if on_wgpu(&target) {
+        return adam_wgpu(
+            target,
+            mu,
+            nu,
+            hyper,
+            decay_mask,
+            clip_max_norm,
+            needs_params,
+        );
+    }
     let lens = check_target(&target, needs_params)?;
     check_state("mu", mu, &lens)?;
     check_state("nu", nu, &lens)?;
@@ -431,6 +444,95 @@ pub fn adam(
         needs_params,
         clip_max_norm,
     ))
+}
+
+/// Whether the step's first written tensor lives on a wgpu device.
+fn on_wgpu(target: &Target<'_>) -> bool {
+    let first = match target {
+        Target::Params { params, .. } => params.first(),
+        Target::Updates { grads, .. } => grads.first(),
+    };
+    first.is_some_and(gpu::is_wgpu_f32)
+}
+
+fn check_wgpu(name: &str, ts: &[Tensor<1>], lens: &[usize]) -> Result<(), FusedError> {
+    if !ts.iter().all(gpu::is_wgpu_f32) {
+        return Err(FusedError::Unsupported(format!(
+            "{name}: the fused wgpu path needs float32 tensors of one wgpu device without autodiff"
+        )));
+    }
+    check_lens(name, ts, lens)
+}
+
+/// [`adam`] on wgpu: checks every operand, then launches the WGSL kernels. The global norm
+/// stays on the device, so the report has no norm.
+fn adam_wgpu(
+    target: Target<'_>,
+    mu: &mut [Tensor<1>],
+    nu: &mut [Tensor<1>],
+    hyper: &AdamHyper,
+    decay_mask: Option<&[bool]>,
+    clip_max_norm: Option<f64>,
+    needs_params: bool,
+) -> Result<StepReport, FusedError> {
+    let (written, read, params_written) = match target {
+        Target::Params { params, grads } => {
+            let lens: Vec<usize> = params.iter().map(|t| t.dims()[0]).collect();
+            check_wgpu("params", params, &lens)?;
+            check_wgpu("grads", grads, &lens)?;
+            (params, grads.to_vec(), true)
+        }
+        Target::Updates { grads, params } => {
+            let lens: Vec<usize> = grads.iter().map(|t| t.dims()[0]).collect();
+            check_wgpu("grads", grads, &lens)?;
+            let read = match params {
+                Some(p) if needs_params => {
+                    check_wgpu("params", p, &lens)?;
+                    p.to_vec()
+                }
+                None if needs_params => {
+                    return Err(FusedError::Mismatch(
+                        "params: weight decay needs the parameters".into(),
+                    ))
+                }
+                _ => Vec::new(),
+            };
+            (grads, read, false)
+        }
+    };
+    let lens: Vec<usize> = written.iter().map(|t| t.dims()[0]).collect();
+    check_wgpu("mu", mu, &lens)?;
+    check_wgpu("nu", nu, &lens)?;
+    if let Some(m) = decay_mask {
+        if m.len() != lens.len() {
+            return Err(FusedError::Mismatch(format!(
+                "decay_mask: {} flags for {} leaves",
+                m.len(),
+                lens.len()
+            )));
+        }
+    }
+    if written.is_empty() {
+        return Ok(StepReport::default());
+    }
+    let decays = hyper.weight_decay.is_some();
+    let decayed = (0..lens.len())
+        .map(|i| decays && decay_mask.is_none_or(|m| m[i]))
+        .collect();
+    let step = gpu::GpuStep {
+        written,
+        read,
+        params_written,
+    };
+    gpu::adam(
+        step,
+        mu,
+        nu,
+        &hyper.consts(),
+        decayed,
+        clip_max_norm.map(|x| x as f32),
+    );
+    Ok(StepReport::default())
 }
 
 /// One fused RMSProp step (`optax.rmsprop`): `nu` always, `mu` when `centered`, `trace` when

@@ -248,10 +248,10 @@ impl FusedAdam {
     /// Whether the updates live where the kernels run (checked again, leaf by leaf, by the
     /// kernel before it touches anything).
     fn device_allows(updates: &Tree) -> bool {
-        updates
-            .leaves()
-            .first()
-            .is_some_and(|t| t.dtype() == DType::F32 && optax_kernels::is_flex(&t.device()))
+        updates.leaves().first().is_some_and(|t| {
+            let d = t.device();
+            t.dtype() == DType::F32 && (optax_kernels::is_flex(&d) || optax_kernels::is_wgpu(&d))
+        })
     }
 
     /// Runs the kernel; on `Err` the leaves are as they were.
