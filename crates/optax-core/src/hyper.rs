@@ -11,6 +11,9 @@ use crate::error::{OptaxError, Result};
 use crate::schedules::Schedule;
 
 /// A scalar that is either a host number or a one-element tensor on a device.
+// A `Tensor` is large (~256 bytes) next to a number; boxing it would add an allocation to
+// every hyperparameter and state value, and these enums are cloned per step, not stored in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Scalar {
     /// A host number.
@@ -186,6 +189,9 @@ impl Neg for Scalar {
 ///
 /// Optax's `ScalarOrSchedule`. Transformations whose Optax signature takes a schedule evaluate it
 /// at their own step count; the others accept a number or a tensor only.
+// A `Tensor` is large (~256 bytes) next to a number; boxing it would add an allocation to
+// every hyperparameter and state value, and these enums are cloned per step, not stored in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Hyper {
     /// A constant number.

@@ -14,6 +14,9 @@ use crate::error::{OptaxError, Result};
 use crate::tree::{Tree, TreeDef};
 
 /// The state of a transformation.
+// A `Tensor` is large (~256 bytes) next to a number; boxing it would add an allocation to
+// every hyperparameter and state value, and these enums are cloned per step, not stored in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum State {
     /// No state (`optax.EmptyState`).

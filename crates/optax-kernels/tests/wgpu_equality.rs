@@ -64,7 +64,7 @@ fn tree(device: &Device, seed: u64, poison: Option<f32>) -> Tree {
     for i in 0..36 {
         let n = (i * 97) % 700 + 1;
         b = b.leaf(
-            &format!("v{i:02}"),
+            format!("v{i:02}"),
             Tensor::<1>::from_data(TensorData::new(next(n), [n]), device),
         );
     }

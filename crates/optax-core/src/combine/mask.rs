@@ -7,13 +7,19 @@ use std::sync::Arc;
 use crate::error::{OptaxError, Result};
 use crate::tree::TreeDef;
 
+/// A mask as a function of a leaf's path and shape.
+pub type MaskFn = dyn Fn(&str, &[usize]) -> bool + Send + Sync;
+
+/// A label as a function of a leaf's path and shape.
+pub type LabelFn = dyn Fn(&str, &[usize]) -> String + Send + Sync;
+
 /// Which leaves a transformation applies to (Optax's `MaskOrFn`).
 #[derive(Clone)]
 pub enum Mask {
     /// Every leaf (`true`) or none (`false`).
     All(bool),
     /// A function of a leaf's path and shape, e.g. `|_, shape| shape.len() != 1` to skip biases.
-    Fn(Arc<dyn Fn(&str, &[usize]) -> bool + Send + Sync>),
+    Fn(Arc<MaskFn>),
     /// A value per path; a path prefix (`"encoder"`) covers every leaf below it
     /// (`"encoder.layers.0.weight"`), as an Optax mask that is a prefix of the params tree.
     Map(Vec<(String, bool)>),
@@ -75,7 +81,7 @@ impl Mask {
 #[derive(Clone)]
 pub enum Labels {
     /// A function of a leaf's path and shape.
-    Fn(Arc<dyn Fn(&str, &[usize]) -> String + Send + Sync>),
+    Fn(Arc<LabelFn>),
     /// A label per path or path prefix.
     Map(Vec<(String, String)>),
 }

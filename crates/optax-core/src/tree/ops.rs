@@ -176,6 +176,9 @@ pub fn clip(tree: &Tree, min: Option<f64>, max: Option<f64>) -> Tree {
 
 /// The condition of [`where_`]: one flag for the whole tree, or a tree whose nonzero elements
 /// select `x`.
+// A `Tensor` is large (~256 bytes) next to a number; boxing it would add an allocation to
+// every hyperparameter and state value, and these enums are cloned per step, not stored in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Condition {
     /// One flag for every element.
