@@ -412,15 +412,26 @@ pub fn adam(
     let decays = hyper.weight_decay.is_some();
     let needs_params = decays && decay_mask.is_none_or(|m| m.iter().any(|&b| b));
     if on_wgpu(&target) {
-        return adam_wgpu(
-            target,
-            mu,
-            nu,
-            hyper,
-            decay_mask,
-            clip_max_norm,
-            needs_params,
-        );
+        let n = match &target {
+            Target::Params { params, .. } => params.len(),
+            Target::Updates { grads, .. } => grads.len(),
+        };
+        if let Some(m) = decay_mask.filter(|m| m.len() != n) {
+            return Err(FusedError::Mismatch(format!(
+                "decay_mask: {} flags for {n} leaves",
+                m.len()
+            )));
+        }
+        let rule = gpu::GpuRule {
+            rule: gpu::Rule::Adam,
+            header: gpu::adam_header(&hyper.consts()),
+            decayed: (0..n)
+                .map(|i| decays && decay_mask.is_none_or(|m| m[i]))
+                .collect(),
+            clip_max_norm: clip_max_norm.map(|x| x as f32),
+        };
+        let states = vec![("mu", Some(mu)), ("nu", Some(nu))];
+        return wgpu_step(target, states, needs_params, rule);
     }
     let lens = check_target(&target, needs_params)?;
     check_state("mu", mu, &lens)?;
@@ -464,16 +475,13 @@ fn check_wgpu(name: &str, ts: &[Tensor<1>], lens: &[usize]) -> Result<(), FusedE
     check_lens(name, ts, lens)
 }
 
-/// [`adam`] on wgpu: checks every operand, then launches the WGSL kernels. The global norm
-/// stays on the device, so the report has no norm.
-fn adam_wgpu(
+/// A step on wgpu: checks every operand (nothing is touched on error), then launches the WGSL
+/// kernels. The global norm stays on the device, so the report has no norm.
+fn wgpu_step(
     target: Target<'_>,
-    mu: &mut [Tensor<1>],
-    nu: &mut [Tensor<1>],
-    hyper: &AdamHyper,
-    decay_mask: Option<&[bool]>,
-    clip_max_norm: Option<f64>,
+    states: Vec<(&str, Option<&mut [Tensor<1>]>)>,
     needs_params: bool,
+    mut rule: gpu::GpuRule,
 ) -> Result<StepReport, FusedError> {
     let (written, read, params_written) = match target {
         Target::Params { params, grads } => {
@@ -501,37 +509,23 @@ fn adam_wgpu(
         }
     };
     let lens: Vec<usize> = written.iter().map(|t| t.dims()[0]).collect();
-    check_wgpu("mu", mu, &lens)?;
-    check_wgpu("nu", nu, &lens)?;
-    if let Some(m) = decay_mask {
-        if m.len() != lens.len() {
-            return Err(FusedError::Mismatch(format!(
-                "decay_mask: {} flags for {} leaves",
-                m.len(),
-                lens.len()
-            )));
+    for (name, state) in &states {
+        if let Some(s) = state {
+            check_wgpu(name, s, &lens)?;
         }
+    }
+    if rule.decayed.is_empty() {
+        rule.decayed = vec![false; lens.len()];
     }
     if written.is_empty() {
         return Ok(StepReport::default());
     }
-    let decays = hyper.weight_decay.is_some();
-    let decayed = (0..lens.len())
-        .map(|i| decays && decay_mask.is_none_or(|m| m[i]))
-        .collect();
     let step = gpu::GpuStep {
         written,
         read,
         params_written,
     };
-    gpu::adam(
-        step,
-        mu,
-        nu,
-        &hyper.consts(),
-        decayed,
-        clip_max_norm.map(|x| x as f32),
-    );
+    gpu::step(step, states.into_iter().map(|(_, s)| s).collect(), rule);
     Ok(StepReport::default())
 }
 
@@ -545,6 +539,21 @@ pub fn rmsprop(
     hyper: &RmsPropHyper,
     clip_max_norm: Option<f64>,
 ) -> Result<StepReport, FusedError> {
+    if on_wgpu(&target) {
+        if mu.is_some() != hyper.centered || trace.is_some() != hyper.momentum.is_some() {
+            return Err(FusedError::Mismatch(
+                "rmsprop: mu is for centered RMSProp, trace for momentum".into(),
+            ));
+        }
+        let rule = gpu::GpuRule {
+            rule: gpu::Rule::RmsProp,
+            header: gpu::rmsprop_header(&hyper.consts()),
+            decayed: Vec::new(),
+            clip_max_norm: clip_max_norm.map(|x| x as f32),
+        };
+        let states = vec![("mu", mu), ("nu", Some(nu)), ("trace", trace)];
+        return wgpu_step(target, states, false, rule);
+    }
     let lens = check_target(&target, false)?;
     check_state("nu", nu, &lens)?;
     match (&mu, hyper.centered) {
@@ -590,6 +599,15 @@ pub fn sgd(
     hyper: &SgdHyper,
     clip_max_norm: Option<f64>,
 ) -> Result<StepReport, FusedError> {
+    if on_wgpu(&target) {
+        let rule = gpu::GpuRule {
+            rule: gpu::Rule::Sgd,
+            header: gpu::sgd_header(&hyper.consts()),
+            decayed: Vec::new(),
+            clip_max_norm: clip_max_norm.map(|x| x as f32),
+        };
+        return wgpu_step(target, vec![("trace", Some(trace))], false, rule);
+    }
     let lens = check_target(&target, false)?;
     check_state("trace", trace, &lens)?;
     let rule = rules::SgdRule(hyper.consts());

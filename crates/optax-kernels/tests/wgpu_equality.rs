@@ -3,16 +3,23 @@
 //! rank 0, 1023, 65537), masks, clipping that triggers and that does not, NaN and Inf.
 //! Skipped, with a message, where there is no wgpu adapter.
 
+use std::sync::{Mutex, MutexGuard};
+
 use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::prelude::*;
-use optax_core::{adam, adamw, chain, clip_by_global_norm, GradientTransformation, Mask};
-use optax_kernels::{AdamHyper, Target};
+use optax_core::{
+    adam, adamw, chain, clip_by_global_norm, rmsprop, sgd, GradientTransformation, Mask,
+};
+use optax_kernels::{AdamHyper, RmsPropHyper, SgdHyper, Target};
 
 const STEPS: usize = 100;
 
-fn wgpu_or_skip(test: &str) -> Option<Device> {
+/// One test at a time on the device, so that the dispatch counter counts one test's steps.
+static DEVICE: Mutex<()> = Mutex::new(());
+
+fn wgpu_or_skip(test: &str) -> Option<(Device, MutexGuard<'static, ()>)> {
     match optax_core::device::wgpu() {
-        Ok(d) => Some(d),
+        Ok(d) => Some((d, DEVICE.lock().unwrap_or_else(|e| e.into_inner()))),
         Err(e) => {
             eprintln!("skipping {test}: {e}");
             None
@@ -169,7 +176,8 @@ fn alias_case(
 
 #[test]
 fn adam_family_matches_the_reference_on_wgpu() {
-    let Some(device) = wgpu_or_skip("adam_family_matches_the_reference_on_wgpu") else {
+    let Some((device, _one_at_a_time)) = wgpu_or_skip("adam_family_matches_the_reference_on_wgpu")
+    else {
         return;
     };
     alias_case(
@@ -205,7 +213,9 @@ fn adam_family_matches_the_reference_on_wgpu() {
 
 #[test]
 fn nan_and_inf_gradients_follow_the_reference_on_wgpu() {
-    let Some(device) = wgpu_or_skip("nan_and_inf_gradients_follow_the_reference_on_wgpu") else {
+    let Some((device, _one_at_a_time)) =
+        wgpu_or_skip("nan_and_inf_gradients_follow_the_reference_on_wgpu")
+    else {
         return;
     };
     for bad in [f32::NAN, f32::INFINITY] {
@@ -220,9 +230,59 @@ fn nan_and_inf_gradients_follow_the_reference_on_wgpu() {
     }
 }
 
+/// The kernel API (`step(t, params, grads, states)`, parameters updated in place) against
+/// `reference` for `STEPS` steps; `names` are the reference state's fields the kernel updates.
+fn kernel_case(
+    label: &str,
+    device: &Device,
+    reference: GradientTransformation,
+    names: &[&str],
+    grads: impl Fn(&Device, usize) -> Tree,
+    mut step: impl FnMut(usize, &mut Vec<Tensor<1>>, &Tree, &mut [Vec<Tensor<1>>]),
+) {
+    let field = |state: &State, name: &str| -> Vec<Tensor<1>> {
+        state
+            .get(name)
+            .unwrap()
+            .as_tree()
+            .unwrap()
+            .leaves()
+            .to_vec()
+    };
+    let init = tree(device, 7, None);
+    let state0 = reference.init(&init).unwrap();
+    let mut params = init.leaves().to_vec();
+    let mut states: Vec<Vec<Tensor<1>>> = names.iter().map(|n| field(&state0, n)).collect();
+    let before = optax_kernels::wgpu_dispatches();
+    for t in 0..STEPS {
+        step(t, &mut params, &grads(device, t), &mut states);
+    }
+    let _ = params[0].to_data();
+    let launched = optax_kernels::wgpu_dispatches() - before;
+
+    let mut rparams = init;
+    let mut rstate = state0;
+    for t in 0..STEPS {
+        let (updates, next) = reference
+            .update(grads(device, t), &rstate, Some(&rparams), &Extra::none())
+            .unwrap();
+        rstate = next;
+        rparams = apply_updates(&rparams, &updates).unwrap();
+    }
+    let mut d = rel_diff(label, &params, rparams.leaves());
+    for (name, s) in names.iter().zip(&states) {
+        d = d.max(rel_diff(label, s, &field(&rstate, name)));
+    }
+    eprintln!("{label}: {launched} dispatches in {STEPS} steps; max relative difference {d:e}");
+    assert!(launched >= STEPS as u64, "{label}: the kernels did not run");
+    assert!(d <= 1e-6, "{label}: max relative difference {d:e}");
+}
+
 #[test]
 fn clip_then_adamw_kernel_matches_the_reference_on_wgpu() {
-    let Some(device) = wgpu_or_skip("clip_then_adamw_kernel_matches_the_reference_on_wgpu") else {
+    let Some((device, _one_at_a_time)) =
+        wgpu_or_skip("clip_then_adamw_kernel_matches_the_reference_on_wgpu")
+    else {
         return;
     };
     // Gradients in multiples of 1/16: every square and partial sum of squares is exact in
@@ -233,28 +293,132 @@ fn clip_then_adamw_kernel_matches_the_reference_on_wgpu() {
             clip_by_global_norm(max_norm),
             adamw(1e-2).weight_decay(0.05).fused(false)
         ]);
-        let (rp, rs) = train_with(&reference, &device, dyadic_grads);
-        let mut params = tree(&device, 7, None).leaves().to_vec();
-        let zeros = |t: &Tensor<1>| Tensor::<1>::zeros(t.dims(), &device);
-        let mut mu: Vec<_> = params.iter().map(zeros).collect();
-        let mut nu: Vec<_> = params.iter().map(zeros).collect();
-        for t in 0..STEPS {
-            let g = dyadic_grads(&device, t);
-            let h = AdamHyper {
-                count: t as i64,
-                weight_decay: Some(0.05),
-                ..AdamHyper::new(1e-2)
+        kernel_case(
+            &format!("clip({max_norm})+adamw"),
+            &device,
+            reference,
+            &["mu", "nu"],
+            dyadic_grads,
+            |t, params, grads, states| {
+                let h = AdamHyper {
+                    count: t as i64,
+                    weight_decay: Some(0.05),
+                    ..AdamHyper::new(1e-2)
+                };
+                let [mu, nu] = states else { unreachable!() };
+                let target = Target::Params {
+                    params,
+                    grads: grads.leaves(),
+                };
+                optax_kernels::adam(target, mu, nu, &h, None, Some(max_norm)).unwrap();
+            },
+        );
+    }
+}
+
+#[test]
+fn rmsprop_kernel_matches_the_reference_on_wgpu() {
+    let Some((device, _one_at_a_time)) =
+        wgpu_or_skip("rmsprop_kernel_matches_the_reference_on_wgpu")
+    else {
+        return;
+    };
+    for centered in [false, true] {
+        for (momentum, nesterov, bias_correction, eps_in_sqrt) in [
+            (None, false, false, true),
+            (Some(0.9), false, true, false),
+            (Some(0.9), true, false, true),
+        ] {
+            let mut opt = rmsprop(1e-3)
+                .decay(0.95)
+                .eps(1e-6)
+                .initial_scale(0.1)
+                .centered(centered)
+                .nesterov(nesterov)
+                .bias_correction(bias_correction)
+                .eps_in_sqrt(eps_in_sqrt);
+            if let Some(m) = momentum {
+                opt = opt.momentum(m);
+            }
+            let mut names = vec!["nu"];
+            if centered {
+                names.insert(0, "mu");
+            }
+            if momentum.is_some() {
+                names.push("trace");
+            }
+            let hyper = RmsPropHyper {
+                decay: 0.95,
+                eps: 1e-6,
+                eps_in_sqrt,
+                centered,
+                bias_correction,
+                momentum,
+                nesterov,
+                ..RmsPropHyper::new(1e-3)
             };
-            let target = Target::Params {
-                params: &mut params,
-                grads: g.leaves(),
-            };
-            optax_kernels::adam(target, &mut mu, &mut nu, &h, None, Some(max_norm)).unwrap();
+            let label = format!(
+                "rmsprop centered={centered} momentum={momentum:?} nesterov={nesterov} bc={bias_correction}"
+            );
+            kernel_case(
+                &label,
+                &device,
+                GradientTransformation::new(opt),
+                &names,
+                |d, t| grads(d, t, None),
+                |t, params, grads, states| {
+                    let h = RmsPropHyper {
+                        count: t as i64,
+                        ..hyper
+                    };
+                    let mut it = states.iter_mut();
+                    let mu = centered.then(|| it.next().unwrap().as_mut_slice());
+                    let nu = it.next().unwrap().as_mut_slice();
+                    let trace = it.next().map(|t| t.as_mut_slice());
+                    let target = Target::Params {
+                        params,
+                        grads: grads.leaves(),
+                    };
+                    optax_kernels::rmsprop(target, mu, nu, trace, &h, None).unwrap();
+                },
+            );
         }
-        let s: Vec<_> = mu.into_iter().chain(nu).collect();
-        let label = format!("clip({max_norm})+adamw");
-        let d = rel_diff(&label, &params, &rp).max(rel_diff(&label, &s, &rs));
-        eprintln!("{label}: max relative difference {d:e}");
-        assert!(d <= 1e-6, "{label}: max relative difference {d:e}");
+    }
+}
+
+#[test]
+fn sgd_momentum_kernel_matches_the_reference_on_wgpu() {
+    let Some((device, _one_at_a_time)) =
+        wgpu_or_skip("sgd_momentum_kernel_matches_the_reference_on_wgpu")
+    else {
+        return;
+    };
+    for nesterov in [false, true] {
+        let hyper = SgdHyper {
+            learning_rate: 1e-2,
+            momentum: 0.9,
+            nesterov,
+        };
+        for clip in [None, Some(2.0)] {
+            let sgd_ref = sgd(1e-2).momentum(0.9).nesterov(nesterov);
+            let reference = match clip {
+                None => GradientTransformation::new(sgd_ref),
+                Some(c) => GradientTransformation::new(chain![clip_by_global_norm(c), sgd_ref]),
+            };
+            kernel_case(
+                &format!("clip {clip:?} + sgd nesterov={nesterov}"),
+                &device,
+                reference,
+                &["trace"],
+                dyadic_grads,
+                |_, params, grads, states| {
+                    let target = Target::Params {
+                        params,
+                        grads: grads.leaves(),
+                    };
+                    optax_kernels::sgd(target, &mut states[0], &hyper, clip).unwrap();
+                },
+            );
+        }
     }
 }

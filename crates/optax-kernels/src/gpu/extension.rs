@@ -16,18 +16,20 @@ use burn::backend::{
     DispatchAutodiffContext, DispatchTensor, DispatchTensorKind, ExtensionType,
 };
 
-use super::source::Written;
+use super::source::{Rule, Written};
 
-/// One fused Adam step: the host numbers of the step and the layout of its operands.
+/// One fused step: the optimizer, the host numbers of the step and the layout of its operands.
 #[derive(Clone, Debug)]
-pub struct AdamLaunch {
-    /// `b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b1^{t+1}, 1-b2^t, eps, eps_root, wd, -lr` in float32.
-    pub hyper: [f32; 11],
-    /// NAdam's look-ahead.
-    pub nesterov: bool,
+pub struct StepLaunch {
+    /// The optimizer.
+    pub(crate) rule: Rule,
+    /// Which of the rule's states are given (see [`Rule::states`]).
+    pub present: [bool; 3],
+    /// The rule's hyperparameters as float32 bits and flags, in the slots its shader names.
+    pub header: [u32; 15],
     /// Which tensors are written.
     pub(crate) written: Written,
-    /// Per leaf: whether `wd·p` is added.
+    /// Per leaf: whether `wd·p` is added (AdamW's mask).
     pub decayed: Vec<bool>,
     /// `clip_by_global_norm(max_norm)` in front, when set.
     pub clip_max_norm: Option<f32>,
@@ -36,7 +38,7 @@ pub struct AdamLaunch {
 /// The tensors of a fused step, every leaf at once: `written` are the tensors the step
 /// writes (the parameters, or the gradients that become the updates), `read` the other
 /// operand (the gradients, or the parameters; empty when not needed), `states` the first
-/// state of every leaf, then the second (`mu` then `nu` for Adam).
+/// present state of every leaf, then the second, ... (`mu` then `nu` for Adam).
 pub struct StepTensors<B: Backend> {
     pub written: Vec<FloatTensor<B>>,
     pub read: Vec<FloatTensor<B>>,
@@ -104,11 +106,11 @@ impl<B: Backend> ExtensionType<B> for StepTensors<B> {
 /// Multi-tensor optimizer steps on the GPU.
 #[backend_extension(Cube)]
 pub trait FusedStepOps: Backend {
-    /// One Adam step over all leaves; returns the written tensors and the states, updated
-    /// (`read` empty).
-    fn adam_step(
+    /// One optimizer step over all leaves; returns the written tensors and the states,
+    /// updated (`read` empty).
+    fn fused_step(
         #[extension_type] tensors: StepTensors<Self>,
-        launch: AdamLaunch,
+        launch: StepLaunch,
     ) -> StepTensors<Self>;
 }
 
@@ -116,7 +118,7 @@ type Handles<B> =
     HandleContainer<<<B as FusionBackend>::FusionRuntime as FusionRuntime>::FusionHandle>;
 
 impl<B: FusionBackend + FusedStepOps> FusedStepOps for Fusion<B> {
-    fn adam_step(tensors: StepTensors<Self>, launch: AdamLaunch) -> StepTensors<Self> {
+    fn fused_step(tensors: StepTensors<Self>, launch: StepLaunch) -> StepTensors<Self> {
         let StepTensors {
             written,
             read,
@@ -158,7 +160,7 @@ impl<B: FusionBackend + FusedStepOps> FusedStepOps for Fusion<B> {
             })
             .collect();
         let desc = CustomOpIr {
-            id: "optax_adam_step".into(),
+            id: "optax_fused_step".into(),
             inputs,
             outputs,
             scalars: Vec::new(),
@@ -174,7 +176,7 @@ impl<B: FusionBackend + FusedStepOps> FusedStepOps for Fusion<B> {
                 read: get(handles, &read_ir),
                 states: get(handles, &states_ir),
             };
-            let out = B::adam_step(tensors, launch.clone());
+            let out = B::fused_step(tensors, launch.clone());
             for (id, t) in out_ids
                 .iter()
                 .zip(out.written.into_iter().chain(out.states))

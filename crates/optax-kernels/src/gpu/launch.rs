@@ -11,8 +11,8 @@ use burn::backend::wgpu::{into_contiguous, CubeBackend, CubeTensor, KernelSource
 use cubecl::prelude::{CubeCount, CubeDim};
 use cubecl::server::{Handle, KernelArguments};
 
-use super::extension::{AdamLaunch, FusedStepOps, StepTensors};
-use super::source::{AdamKernel, NormFinishKernel, NormKernel, Written, BLOCK, WORKGROUP};
+use super::extension::{FusedStepOps, StepLaunch, StepTensors};
+use super::source::{NormFinishKernel, NormKernel, StepKernel, Written, BLOCK, WORKGROUP};
 
 /// The most leaves one dispatch updates (the `switch` of the shader has one case per leaf).
 pub(crate) const MAX_GROUP: usize = 16;
@@ -121,12 +121,11 @@ fn global_norm(grads: &[CubeTensor]) -> Handle {
 }
 
 impl FusedStepOps for CubeBackend {
-    fn adam_step(tensors: StepTensors<Self>, launch_args: AdamLaunch) -> StepTensors<Self> {
+    fn fused_step(tensors: StepTensors<Self>, launch_args: StepLaunch) -> StepTensors<Self> {
         let written: Vec<CubeTensor> = tensors.written.into_iter().map(writable).collect();
         let read: Vec<CubeTensor> = tensors.read.into_iter().map(into_contiguous).collect();
         let states: Vec<CubeTensor> = tensors.states.into_iter().map(writable).collect();
         let n = written.len();
-        let (mu, nu) = states.split_at(n);
         let first = &written[0];
 
         let grads = match launch_args.written {
@@ -135,12 +134,18 @@ impl FusedStepOps for CubeBackend {
         };
         let norm = launch_args.clip_max_norm.map(|_| global_norm(grads));
 
-        let mut header: Vec<u32> = launch_args.hyper.iter().map(|x| x.to_bits()).collect();
-        header.push(launch_args.nesterov as u32);
+        let mut header = launch_args.header.to_vec();
         header.push(launch_args.clip_max_norm.unwrap_or(0.0).to_bits());
 
-        let per_leaf = AdamKernel::per_leaf(launch_args.written);
-        let k = group_size(first, per_leaf, 2);
+        let kernel = |leaves| StepKernel {
+            rule: launch_args.rule,
+            present: launch_args.present,
+            leaves,
+            written: launch_args.written,
+            clip: norm.is_some(),
+        };
+        let k = group_size(first, kernel(1).per_leaf(), 2);
+        let kinds = states.len() / n;
         let mut start = 0;
         while start < n {
             let end = (start + k).min(n);
@@ -152,29 +157,13 @@ impl FusedStepOps for CubeBackend {
             let mut buffers = vec![upload(first, &words)];
             buffers.extend(norm.clone());
             for i in start..end {
-                let (w, m, v) = (&written[i], &mu[i], &nu[i]);
-                match launch_args.written {
-                    Written::Params => buffers.extend([
-                        w.handle.clone(),
-                        read[i].handle.clone(),
-                        m.handle.clone(),
-                        v.handle.clone(),
-                    ]),
-                    Written::Updates { reads_params } => {
-                        buffers.push(w.handle.clone());
-                        if reads_params {
-                            buffers.push(read[i].handle.clone());
-                        }
-                        buffers.extend([m.handle.clone(), v.handle.clone()]);
-                    }
+                buffers.push(written[i].handle.clone());
+                if let Some(r) = read.get(i) {
+                    buffers.push(r.handle.clone());
                 }
+                buffers.extend((0..kinds).map(|j| states[j * n + i].handle.clone()));
             }
-            let kernel = AdamKernel {
-                leaves: end - start,
-                written: launch_args.written,
-                clip: norm.is_some(),
-            };
-            launch(first, kernel, cube_count(n_blocks), buffers);
+            launch(first, kernel(end - start), cube_count(n_blocks), buffers);
             start = end;
         }
         StepTensors {

@@ -13,10 +13,12 @@ mod source;
 use burn::backend::{CubeDevice, Dispatch, DispatchDevice};
 use burn::tensor::{DType, Device, Tensor};
 
-use extension::{AdamLaunch, FusedStepOps, StepTensors};
+use extension::{FusedStepOps, StepLaunch, StepTensors};
 use source::Written;
 
-use crate::hyper::AdamConsts;
+pub(crate) use source::Rule;
+
+use crate::hyper::{AdamConsts, RmsPropConsts, SgdConsts};
 
 pub use launch::dispatches;
 
@@ -43,17 +45,63 @@ pub(crate) struct GpuStep<'a> {
     pub params_written: bool,
 }
 
-/// One fused Adam step on wgpu; the tensors in `step.written`, `mu` and `nu` are replaced by
-/// their updated values (the same buffers when they were not shared).
-pub(crate) fn adam(
-    step: GpuStep<'_>,
-    mu: &mut [Tensor<1>],
-    nu: &mut [Tensor<1>],
-    consts: &AdamConsts,
-    decayed: Vec<bool>,
-    clip_max_norm: Option<f32>,
-) {
-    let c = consts;
+/// The header of `info` for Adam (`shaders/adam.wgsl`).
+pub(crate) fn adam_header(c: &AdamConsts) -> [u32; 15] {
+    let mut h = [0u32; 15];
+    let values = [
+        c.b1, c.k1, c.b2, c.k2, c.c1, c.c1_next, c.c2, c.eps, c.eps_root, c.wd, c.neg_lr,
+    ];
+    for (slot, x) in h.iter_mut().zip(values) {
+        *slot = x.to_bits();
+    }
+    h[11] = c.nesterov as u32;
+    h
+}
+
+/// The header of `info` for RMSProp (`shaders/rmsprop.wgsl`).
+pub(crate) fn rmsprop_header(c: &RmsPropConsts) -> [u32; 15] {
+    let mut h = [0u32; 15];
+    let values = [
+        c.decay,
+        c.keep,
+        c.c.unwrap_or(1.0),
+        c.eps,
+        c.neg_lr,
+        c.momentum.unwrap_or(0.0),
+    ];
+    for (slot, x) in h.iter_mut().zip(values) {
+        *slot = x.to_bits();
+    }
+    h[6] = c.c.is_some() as u32;
+    h[7] = c.eps_in_sqrt as u32;
+    h[8] = c.centered as u32;
+    h[9] = c.momentum.is_some() as u32;
+    h[10] = c.nesterov as u32;
+    h
+}
+
+/// The header of `info` for SGD with momentum (`shaders/sgd.wgsl`).
+pub(crate) fn sgd_header(c: &SgdConsts) -> [u32; 15] {
+    let mut h = [0u32; 15];
+    h[0] = c.momentum.to_bits();
+    h[1] = c.neg_lr.to_bits();
+    h[2] = c.nesterov as u32;
+    h
+}
+
+/// What a GPU step computes, besides its tensors.
+pub(crate) struct GpuRule {
+    pub rule: Rule,
+    pub header: [u32; 15],
+    /// Per leaf: weight-decayed (Adam).
+    pub decayed: Vec<bool>,
+    pub clip_max_norm: Option<f32>,
+}
+
+/// One fused step on wgpu. `states[j]` is the `j`-th state of the rule for every leaf, `None`
+/// when absent. The tensors in `step.written` and in the states are replaced by their updated
+/// values (the same buffers when they were not shared).
+pub(crate) fn step(step: GpuStep<'_>, states: Vec<Option<&mut [Tensor<1>]>>, rule: GpuRule) {
     let written = if step.params_written {
         Written::Params
     } else {
@@ -61,14 +109,17 @@ pub(crate) fn adam(
             reads_params: !step.read.is_empty(),
         }
     };
-    let args = AdamLaunch {
-        hyper: [
-            c.b1, c.k1, c.b2, c.k2, c.c1, c.c1_next, c.c2, c.eps, c.eps_root, c.wd, c.neg_lr,
-        ],
-        nesterov: c.nesterov,
+    let mut present = [false; 3];
+    for (p, s) in present.iter_mut().zip(&states) {
+        *p = s.is_some();
+    }
+    let args = StepLaunch {
+        rule: rule.rule,
+        present,
+        header: rule.header,
         written,
-        decayed,
-        clip_max_norm,
+        decayed: rule.decayed,
+        clip_max_norm: rule.clip_max_norm,
     };
     // Stands in the caller's slots while their tensors are with the kernel.
     let hole = Tensor::<1>::zeros([1], &step.written[0].device());
@@ -79,22 +130,22 @@ pub(crate) fn adam(
             .collect()
     };
     let w = take(step.written);
-    let states: Vec<_> = take(mu).into_iter().chain(take(nu)).collect();
+    let mut states: Vec<&mut [Tensor<1>]> = states.into_iter().flatten().collect();
+    let state_tensors = states.iter_mut().flat_map(|s| take(s)).collect();
     let read = step.read.into_iter().map(Tensor::into_dispatch).collect();
     let tensors = StepTensors {
         written: w,
         read,
-        states,
+        states: state_tensors,
     };
-    let StepTensors {
-        written: w, states, ..
-    } = Dispatch::adam_step(tensors, args);
-    for (slot, t) in step.written.iter_mut().zip(w) {
+    let out = Dispatch::fused_step(tensors, args);
+    for (slot, t) in step.written.iter_mut().zip(out.written) {
         *slot = Tensor::from_dispatch(t);
     }
-    let n = mu.len();
-    for (i, t) in states.into_iter().enumerate() {
-        let slot = if i < n { &mut mu[i] } else { &mut nu[i - n] };
-        *slot = Tensor::from_dispatch(t);
+    let mut out_states = out.states.into_iter();
+    for slots in states {
+        for slot in slots.iter_mut() {
+            *slot = Tensor::from_dispatch(out_states.next().expect("one per leaf and state"));
+        }
     }
 }

@@ -11,13 +11,46 @@ pub(crate) const PER_THREAD: u32 = 4;
 /// Elements per block (one workgroup).
 pub(crate) const BLOCK: u32 = WORKGROUP * PER_THREAD;
 
+const FRAME: &str = include_str!("../../../../shaders/multi_tensor.wgsl");
 const ADAM: &str = include_str!("../../../../shaders/adam.wgsl");
+const RMSPROP: &str = include_str!("../../../../shaders/rmsprop.wgsl");
+const SGD: &str = include_str!("../../../../shaders/sgd.wgsl");
 const GLOBAL_NORM: &str = include_str!("../../../../shaders/global_norm.wgsl");
 const GLOBAL_NORM_FINISH: &str = include_str!("../../../../shaders/global_norm_finish.wgsl");
 
+/// The optimizer a kernel applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// Adam / AdamW / NAdam(W); states `mu, nu`.
+    Adam,
+    /// RMSProp; states `mu` (centered), `nu`, `trace` (momentum).
+    RmsProp,
+    /// SGD with momentum; state `trace`.
+    Sgd,
+}
+
+impl Rule {
+    fn source(self) -> &'static str {
+        match self {
+            Rule::Adam => ADAM,
+            Rule::RmsProp => RMSPROP,
+            Rule::Sgd => SGD,
+        }
+    }
+
+    /// The states of the rule, in the order of its `s` array.
+    pub(crate) fn states(self) -> &'static [&'static str] {
+        match self {
+            Rule::Adam => &["m", "v"],
+            Rule::RmsProp => &["mu", "nu", "tr"],
+            Rule::Sgd => &["tr"],
+        }
+    }
+}
+
 /// Which tensor a step writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Written {
+pub enum Written {
     /// `update` + `apply_updates`: the parameters (the gradients are read).
     Params,
     /// Optax's `update`: the updates, over the gradients (the parameters are read, when
@@ -25,23 +58,28 @@ pub(crate) enum Written {
     Updates { reads_params: bool },
 }
 
-/// The Adam kernel for a group of `leaves` leaves.
+/// The kernel of `rule` for a group of `leaves` leaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct AdamKernel {
+pub(crate) struct StepKernel {
+    pub rule: Rule,
+    /// Which of the rule's states are present (absent ones read as zeros, not stored).
+    pub present: [bool; 3],
     pub leaves: usize,
     pub written: Written,
     pub clip: bool,
 }
 
-impl AdamKernel {
-    /// Bindings per leaf, in order; binding 0 is `info`, binding 1 the norm when clipping.
-    pub(crate) fn per_leaf(written: Written) -> usize {
-        match written {
-            Written::Params | Written::Updates { reads_params: true } => 4,
+impl StepKernel {
+    /// Buffers per leaf, in binding order: the written tensor, the read one (if any), the
+    /// present states.
+    pub(crate) fn per_leaf(&self) -> usize {
+        let read = match self.written {
+            Written::Params | Written::Updates { reads_params: true } => 1,
             Written::Updates {
                 reads_params: false,
-            } => 3,
-        }
+            } => 0,
+        };
+        1 + read + self.present.iter().filter(|&&b| b).count()
     }
 }
 
@@ -52,55 +90,55 @@ fn storage(binding: usize, name: &str) -> String {
     format!("@group(0) @binding({binding}) var<storage, read_write> {name}: array<f32>;\n")
 }
 
-impl KernelSource for AdamKernel {
+impl KernelSource for StepKernel {
     fn source(&self) -> SourceTemplate {
+        let states = self.rule.states();
         let mut bindings = String::new();
         let mut next = 1;
-        if self.clip {
-            bindings += &storage(next, "norm");
+        let mut bind = |name: &str| {
+            bindings += &storage(next, name);
             next += 1;
+        };
+        if self.clip {
+            bind("norm");
         }
         let mut cases = String::new();
         for k in 0..self.leaves {
-            let (p, g, m, v) = (
-                format!("p{k}"),
-                format!("g{k}"),
-                format!("m{k}"),
-                format!("v{k}"),
-            );
-            let body = match self.written {
+            let (p, g) = (format!("p{k}"), format!("g{k}"));
+            let p_value = match self.written {
                 Written::Params => {
-                    for name in [&p, &g, &m, &v] {
-                        bindings += &storage(next, name);
-                        next += 1;
-                    }
-                    // p_t = p_{t-1} + u_t
-                    format!(
-                        "let r = adam(clipped({g}[i]), {p}[i], {m}[i], {v}[i], decayed); \
-                         {m}[i] = r.m; {v}[i] = r.v; {p}[i] = {p}[i] + r.u;"
-                    )
+                    bind(&p);
+                    bind(&g);
+                    format!("{p}[i]")
                 }
                 Written::Updates { reads_params } => {
-                    bindings += &storage(next, &g);
-                    next += 1;
-                    let p_value = if reads_params {
-                        bindings += &storage(next, &p);
-                        next += 1;
+                    bind(&g);
+                    if reads_params {
+                        bind(&p);
                         format!("{p}[i]")
                     } else {
                         "0.0".to_string()
-                    };
-                    for name in [&m, &v] {
-                        bindings += &storage(next, name);
-                        next += 1;
                     }
-                    format!(
-                        "let r = adam(clipped({g}[i]), {p_value}, {m}[i], {v}[i], decayed); \
-                         {m}[i] = r.m; {v}[i] = r.v; {g}[i] = r.u;"
-                    )
                 }
             };
-            cases += &format!("                case {k}u: {{ {body} }}\n");
+            let mut load = String::new();
+            let mut store = String::new();
+            for (j, state) in states.iter().enumerate() {
+                if self.present[j] {
+                    let name = format!("{state}{k}");
+                    bind(&name);
+                    load += &format!("s[{j}] = {name}[i]; ");
+                    store += &format!("{name}[i] = s[{j}]; ");
+                }
+            }
+            let write = match self.written {
+                // p_t = p_{t-1} + u_t
+                Written::Params => format!("{p}[i] = {p}[i] + u;"),
+                Written::Updates { .. } => format!("{g}[i] = u;"),
+            };
+            cases += &format!(
+                "                case {k}u: {{ {load}let u = update(clipped({g}[i]), {p_value}, &s, decayed); {store}{write} }}\n"
+            );
         }
         let clip = if self.clip {
             // clip_by_global_norm: g if ‖g‖ < max_norm, else (g / ‖g‖)·max_norm (a NaN norm clips)
@@ -109,18 +147,20 @@ impl KernelSource for AdamKernel {
         } else {
             "return g;"
         };
-        SourceTemplate::new(ADAM)
+        SourceTemplate::new(FRAME)
+            .register("rule", self.rule.source())
             .register("bindings", bindings)
             .register("cases", cases)
             .register("clip", clip)
             .register("leaves", self.leaves.to_string())
+            .register("states", states.len().to_string())
             .register("workgroup_size", WORKGROUP.to_string())
             .register("per_thread", PER_THREAD.to_string())
             .register("block", BLOCK.to_string())
     }
 
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info((self.leaves, self.written, self.clip))
+        KernelId::new::<Self>().info(*self)
     }
 
     fn lang(&self) -> &'static str {

@@ -1,0 +1,75 @@
+// The frame of every fused multi-tensor kernel: one dispatch updates a group of leaves in one
+// pass over memory. The rule of the optimizer (`adam.wgsl`, `rmsprop.wgsl`, `sgd.wgsl`) is
+// pasted in at `rule`; it defines
+//
+//   fn update(g: f32, p: f32, s: ptr<function, array<f32, STATES>>, decayed: bool) -> f32
+//
+// which reads and writes the leaf's states `s` for one element and returns its update u_t.
+// The frame applies `clip_by_global_norm` to g first when asked, and writes either
+// p_t = p_{t-1} + u_t (apply_updates) or u_t over the gradient (Optax's `update`).
+//
+// Layout: the leaves of the group are split into blocks of `block` elements; the blocks of
+// all leaves are numbered one after the other, and each workgroup updates one block. `info`
+// holds the rule's hyperparameters (float32 bits, slots 0..14), the clipping norm (slot 15)
+// and, per leaf, its first block, its length and a flag (weight-decayed, for AdamW).
+//
+// Filled in by crates/optax-kernels/src/gpu/source.rs: `workgroup_size`, `per_thread`,
+// `block` (= workgroup_size · per_thread), `leaves` (number of leaves in the group),
+// `states` (states per leaf), `bindings` (the storage buffers of the group's leaves, and
+// the global norm), `rule`, `clip` (the body of `clipped`), `cases` (one `case` per leaf:
+// loads, `update(..)`, stores).
+
+@group(0) @binding(0) var<storage, read_write> info: array<u32>;
+{{ bindings }}
+
+const MAX_NORM: u32 = 15u;
+const TABLE: u32 = 16u;
+
+const LEAVES: u32 = {{ leaves }}u;
+const STATES: u32 = {{ states }}u;
+const WG: u32 = {{ workgroup_size }}u;
+const PER_THREAD: u32 = {{ per_thread }}u;
+const BLOCK: u32 = {{ block }}u;
+
+fn hyper(i: u32) -> f32 {
+    return bitcast<f32>(info[i]);
+}
+
+fn flag(i: u32) -> bool {
+    return info[i] != 0u;
+}
+
+{{ rule }}
+
+fn clipped(g: f32) -> f32 {
+    {{ clip }}
+}
+
+@compute @workgroup_size({{ workgroup_size }}, 1, 1)
+fn main(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let block = wg.x + wg.y * groups.x;
+    // The leaf of this block: the last one whose first block is not after it.
+    var leaf = 0u;
+    for (var k = 1u; k < LEAVES; k = k + 1u) {
+        if (info[TABLE + 3u * k] <= block) {
+            leaf = k;
+        }
+    }
+    let len = info[TABLE + 3u * leaf + 1u];
+    let decayed = info[TABLE + 3u * leaf + 2u] != 0u;
+    let base = (block - info[TABLE + 3u * leaf]) * BLOCK;
+    for (var j = 0u; j < PER_THREAD; j = j + 1u) {
+        let i = base + j * WG + lid;
+        if (i < len) {
+            var s: array<f32, STATES>;
+            switch leaf {
+{{ cases }}
+                default: {}
+            }
+        }
+    }
+}
