@@ -118,10 +118,6 @@ impl<'a> Stream<'a> {
             Stream::Read(_) | Stream::Zero(_) => {}
         }
     }
-
-    pub(crate) fn is_writable(&self) -> bool {
-        matches!(self, Stream::InPlace(_) | Stream::Fresh(..))
-    }
 }
 
 /// An element-wise update rule over blocks: the math of one fused kernel.
@@ -307,44 +303,4 @@ pub(crate) fn run<R: Rule<NS>, const NS: usize>(
     work.into_par_iter()
         .with_max_len(1)
         .for_each(|piece| run_piece(rule, piece, out, clip));
-}
-
-/// `Σ x²` over one slice: float32 products summed in 16 float32 lanes over each block of 128
-/// elements (vectorized), blocks accumulated in float64.
-fn sum_squares_slice(x: &[f32]) -> f64 {
-    const LANES: usize = 16;
-    const BLOCK: usize = 128;
-    let mut total = 0.0f64;
-    let mut blocks = x.chunks_exact(BLOCK);
-    for blk in &mut blocks {
-        let mut acc = [0.0f32; LANES];
-        for row in blk.chunks_exact(LANES) {
-            for (a, v) in acc.iter_mut().zip(row) {
-                *a += *v * *v;
-            }
-        }
-        total += acc.iter().map(|&a| a as f64).sum::<f64>();
-    }
-    total
-        + blocks
-            .remainder()
-            .iter()
-            .map(|&v| (v * v) as f64)
-            .sum::<f64>()
-}
-
-/// `Σ x²` over all slices, in parallel over chunks; the partial sums are added in a fixed
-/// order, so the result does not depend on the thread schedule.
-pub(crate) fn sum_squares(leaves: &[&[f32]]) -> f64 {
-    let total: usize = leaves.iter().map(|l| l.len()).sum();
-    if total < PARALLEL_MIN || rayon::current_num_threads() < 2 {
-        return leaves.iter().map(|l| sum_squares_slice(l)).sum();
-    }
-    let chunks: Vec<&[f32]> = leaves.iter().flat_map(|l| l.chunks(CHUNK)).collect();
-    let partials: Vec<f64> = chunks
-        .par_iter()
-        .with_max_len(1)
-        .map(|c| sum_squares_slice(c))
-        .collect();
-    partials.iter().sum()
 }

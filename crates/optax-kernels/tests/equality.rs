@@ -1,8 +1,8 @@
 //! Fused kernels against optax-core's reference transforms on the flex device: 100 steps on a
 //! tree with odd leaf sizes (1, 1023, 65537) and a rank-0 leaf, with masks, clipping that
 //! triggers and that does not, and NaN/Inf gradients. Parameters and every state moment must
-//! match within 1e-6 relative (in fact bit for bit, except where a clip's norm is summed in
-//! another order, see `clip_random_values`).
+//! match within 1e-6 relative; in fact they match bit for bit, including the global norm of a
+//! clip (see `clip_random_values`).
 
 use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::prelude::*;
@@ -10,7 +10,6 @@ use optax_core::{adam, adamw, chain, clip_by_global_norm, rmsprop, sgd, Mask};
 use optax_kernels::{AdamHyper, FusedError, RmsPropHyper, SgdHyper, StepReport, Target};
 
 const STEPS: usize = 100;
-const RTOL: f32 = 1e-6;
 
 fn dev() -> Device {
     Device::flex()
@@ -109,7 +108,7 @@ fn rel_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> Result<f32, String> {
 fn assert_close(what: &str, fused: &[Tensor<1>], reference: &Tree, rtol: f32) -> f32 {
     let f: Vec<Vec<f32>> = fused
         .iter()
-        .map(|t| t.to_data().to_vec::<f32>().unwrap())
+        .map(|t| t.to_data().try_to_vec::<f32>().unwrap())
         .collect();
     let r = reference.to_vecs().unwrap();
     let d = rel_diff(&f, &r).unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -323,26 +322,30 @@ fn clip_then_adamw_matches_when_it_triggers_and_when_not() {
 }
 
 #[test]
-#[ignore = "open (issue 4): the fused clip+AdamW path on random float32 values exceeds the 1e-6 bound against the reference; run with --ignored"]
 fn clip_random_values() {
-    // With arbitrary float32 gradients the reference sums the squares of each leaf one by
-    // one in float32 (flex's `sum`), the kernel in float64 blocks: the norms differ in the
-    // last bits, and the clipped moments by as much. Adam's update is invariant to a common
-    // scale of g (up to eps), so the parameters stay within 1e-6.
+    // Arbitrary float32 gradients: the norm's float32 sum depends on its order. The kernel
+    // takes it from the reference's own ops (flex's `sum` of `g·g` per leaf, the leaf sums
+    // added in float32 in leaf order), so the clip divides by the same number and the run
+    // is bit for bit. (With a norm summed in another order, e.g. float64 blocks, the clipped
+    // gradients differ in the last bit, and parameters that pass near zero differ by 6e-3
+    // relative after 100 steps: no per-element relative bound can hold then.)
     let opt =
         GradientTransformation::new(chain![clip_by_global_norm(1.0), adamw(1e-2).fused(false)]);
-    let (params, state, f_params, f_states) = run_pair(
-        &opt,
+    let mut clipped = 0;
+    check_run(
+        "clip(1)+adamw random",
+        opt,
         &["mu", "nu"],
         false,
         None,
+        0.0,
         |t, params, grads, states| {
             let h = AdamHyper {
                 count: t as i64,
                 ..adamw_hyper(1e-2, 1e-4)
             };
             let [mu, nu] = states else { unreachable!() };
-            optax_kernels::adam(
+            let r = optax_kernels::adam(
                 Target::Params {
                     params,
                     grads: grads.leaves(),
@@ -353,23 +356,12 @@ fn clip_random_values() {
                 None,
                 Some(1.0),
             )
-            .unwrap()
+            .unwrap();
+            clipped += r.clipped as usize;
+            r
         },
     );
-    let dp = assert_close("clip random: params", &f_params, &params, RTOL);
-    let dm = assert_close(
-        "clip random: mu",
-        &f_states[0],
-        &state_tree(&state, "mu"),
-        1e-5,
-    );
-    let dv = assert_close(
-        "clip random: nu",
-        &f_states[1],
-        &state_tree(&state, "nu"),
-        1e-5,
-    );
-    eprintln!("clip random: params {dp:e}, mu {dm:e}, nu {dv:e}");
+    assert_eq!(clipped, STEPS, "the clip triggers at every step");
 }
 
 #[test]
@@ -421,7 +413,7 @@ fn updates_target_matches_update_and_keeps_shared_state() {
             .unwrap();
         state = next;
         let held_mu: Vec<Tensor<1>> = mu.clone();
-        let before = held_mu[3].to_data().to_vec::<f32>().unwrap();
+        let before = held_mu[3].to_data().try_to_vec::<f32>().unwrap();
         let mut g: Vec<Tensor<1>> = grads.into_leaves();
         let h = AdamHyper {
             count: t as i64,
@@ -443,7 +435,7 @@ fn updates_target_matches_update_and_keeps_shared_state() {
         assert_eq!(r.in_place, 4 + 4, "grads and nu in place: {r:?}");
         assert_eq!(r.fresh, 4, "mu fresh: {r:?}");
         assert_eq!(
-            held_mu[3].to_data().to_vec::<f32>().unwrap(),
+            held_mu[3].to_data().try_to_vec::<f32>().unwrap(),
             before,
             "a shared tensor was written"
         );
@@ -629,7 +621,7 @@ fn other_devices_are_unsupported_and_untouched() {
         None,
     );
     assert!(matches!(r, Err(FusedError::Unsupported(_))), "{r:?}");
-    assert_eq!(p[0].to_data().to_vec::<f32>().unwrap(), vec![0.0; 3]);
+    assert_eq!(p[0].to_data().try_to_vec::<f32>().unwrap(), vec![0.0; 3]);
     // A length mismatch is reported before anything is taken.
     let f = dev();
     let mut p = vec![Tensor::<1>::zeros([3], &f)];
