@@ -325,7 +325,8 @@ fn clip_scale(
     let norm = flex::reference_norm(target_grads(target))?;
     report.global_norm = Some(norm);
     // clip_by_global_norm: keep u when n < max_norm, else (u / n)·max_norm (NaN n clips).
-    let clipped = !(norm < max_norm);
+    let keep = norm < max_norm;
+    let clipped = !keep;
     report.clipped = clipped;
     Ok(clipped.then_some(ClipScale { norm, max_norm }))
 }
