@@ -80,6 +80,19 @@ pub trait Transform: Send + Sync {
         *state = next;
         Ok(updates)
     }
+
+    /// `Some(max_norm)` when this is `clip_by_global_norm(max_norm)` with a host number: what
+    /// [`chain`](crate::chain()) looks for to fuse a clip into the optimizer after it.
+    fn global_norm_clip(&self) -> Option<f64> {
+        None
+    }
+
+    /// `chain(clip_by_global_norm(max_norm), self)` as one transformation, when this one can
+    /// clip in its own pass (the fused optimizers); `None` (the default) otherwise. Its state
+    /// must be the chain's, `(EmptyState, <this transformation's state>)`.
+    fn with_global_norm_clip(&self, _max_norm: f64) -> Option<GradientTransformation> {
+        None
+    }
 }
 
 /// A type-erased, cheaply cloneable [`Transform`]: what `chain`, the aliases and specs return.
@@ -161,6 +174,14 @@ impl Transform for GradientTransformation {
     fn validate(&self) -> Result<()> {
         self.0.validate()
     }
+
+    fn global_norm_clip(&self) -> Option<f64> {
+        self.0.global_norm_clip()
+    }
+
+    fn with_global_norm_clip(&self, max_norm: f64) -> Option<GradientTransformation> {
+        self.0.with_global_norm_clip(max_norm)
+    }
 }
 
 /// Conversion into a [`GradientTransformation`], implemented by every transformation and alias.
@@ -210,6 +231,15 @@ macro_rules! alias_transform {
             fn validate(&self) -> $crate::Result<()> {
                 self.check()?;
                 $crate::Transform::validate(&self.build())
+            }
+
+            fn with_global_norm_clip(
+                &self,
+                max_norm: f64,
+            ) -> Option<$crate::GradientTransformation> {
+                // An alias that fails its own checks is left to the chain (which reports it).
+                self.check().ok()?;
+                $crate::Transform::with_global_norm_clip(&self.build(), max_norm)
             }
         }
     };

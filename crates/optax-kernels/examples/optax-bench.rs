@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p optax-kernels --example optax-bench -- [--sizes 1k,64k,1m,16m,64m] [--gpt2]
 //!     [--budget-ms 2000] [--methods roofline,fused,core-fused,reference,burn-optim]
+//!     [--no-cpu] [--no-wgpu]
 //! ```
 //!
 //! For each parameter set (one leaf of each size, and the GPT-2-small set: 148 tensors,
@@ -266,8 +267,11 @@ fn bench_burn_optim(set: &Set, device: &Device, budget: Duration) -> Duration {
         .with_weight_decay(WD as f32)
         .init();
     // Both closures reach the module: `prepare` reads its parameter ids, `step` replaces it.
+    // burn-optim steps a module on the autodiff device with gradients on the inner device, as
+    // a training loop gives them.
+    let ad = device.clone().autodiff();
     let bag = std::cell::RefCell::new(Some(Bag {
-        leaves: leaves(set, 1, device)
+        leaves: leaves(set, 1, &ad)
             .into_iter()
             .map(Param::from_tensor)
             .collect(),
@@ -352,6 +356,7 @@ fn main() {
     let mut budget_ms = 2000u64;
     let mut methods = "roofline,fused,core-fused,reference,burn-optim".to_string();
     let mut wgpu = true;
+    let mut cpu_table = true;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -366,6 +371,7 @@ fn main() {
             }
             "--methods" => methods = args.next().expect("--methods LIST"),
             "--no-wgpu" => wgpu = false,
+            "--no-cpu" => cpu_table = false,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -399,7 +405,10 @@ fn main() {
         rayon::current_num_threads()
     );
 
-    let mut devices = vec![("flex (CPU)".to_string(), Device::flex())];
+    let mut devices = Vec::new();
+    if cpu_table {
+        devices.push(("flex (CPU)".to_string(), Device::flex()));
+    }
     if wgpu {
         if let Some(d) = Device::enumerate(DeviceType::Wgpu)
             .into_vec()

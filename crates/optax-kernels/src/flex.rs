@@ -14,6 +14,7 @@ use burn::backend::{DispatchDevice, Flex};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use crate::engine::Stream;
+use crate::FusedError;
 
 /// Whether `t` is a float32 tensor of the flex device (without autodiff).
 pub(crate) fn is_flex_f32(t: &Tensor<1>) -> bool {
@@ -87,11 +88,6 @@ impl RwLeaf {
         }
     }
 
-    /// The input values.
-    pub(crate) fn slice(&self) -> &[f32] {
-        &self.tensor.storage::<f32>()[self.start..self.end]
-    }
-
     /// Whether the step writes this leaf in place.
     pub(crate) fn in_place(&self) -> bool {
         self.fresh.is_none()
@@ -129,6 +125,36 @@ impl RwLeaf {
                 Tensor::from_primitive::<Flex>(FlexTensor::from_data(TensorData::new(out, [n])))
             }
         }
+    }
+}
+
+/// The global L2 norm of `grads` by the very tensor ops of optax-core's reference
+/// (`tree::norm`, which `clip_by_global_norm` uses), so that a fused clip takes the same
+/// branch and divides by the same float32 number as the chain:
+///
+/// ```text
+/// s_i = sum(g_i · g_i)              float32 squares, flex's float32 `sum` (its SIMD order)
+/// n   = sqrt(((s_0 + s_1) + …) + s_{L-1})   float32 adds in leaf order, float32 sqrt
+/// ```
+///
+/// A float32 sum depends on its order, and flex's order (SIMD accumulators whose width is
+/// picked at run time for the CPU) cannot be reproduced by an independent loop: any other
+/// order differs in the last bits, and a clipped step by as much. The price is the reference's
+/// temporary `g·g` per leaf (8 more bytes of traffic per parameter on the clip path).
+///
+/// The sum of a leaf of 4M elements or more is parallel in flex (rayon, an order that can
+/// change between runs), so from that size the reference agrees with itself, and this norm
+/// with it, only up to float32 rounding.
+///
+/// `grads` must be flex tensors (checked by the caller); an empty list has norm 0.
+pub(crate) fn reference_norm(grads: &[Tensor<1>]) -> Result<f32, FusedError> {
+    let sums = grads.iter().map(|g| (g.clone() * g.clone()).sum());
+    match sums.reduce(|acc, s| acc + s) {
+        Some(total) => total
+            .sqrt()
+            .try_into_scalar::<f32>()
+            .map_err(|e| FusedError::Unsupported(format!("reading the global norm: {e:?}"))),
+        None => Ok(0.0),
     }
 }
 

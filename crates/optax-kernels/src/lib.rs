@@ -125,18 +125,13 @@ fn check_lens(name: &str, ts: &[Tensor<1>], lens: &[usize]) -> Result<(), FusedE
     Ok(())
 }
 
-/// The global L2 norm of `grads`, `sqrt(Σ g²)` over all leaves (`optax.global_norm`):
-/// squares in float32, sums in float64 (blocked, deterministic), the square root of the
-/// float32-rounded sum in float32.
+/// The global L2 norm of `grads`, `sqrt(Σ g²)` over all leaves (`optax.global_norm`),
+/// computed exactly as optax-core's reference `clip_by_global_norm` computes it on flex:
+/// float32 squares, each leaf summed by flex's float32 `sum`, the leaf sums added in float32
+/// in leaf order, the square root in float32.
 pub fn global_norm(grads: &[Tensor<1>]) -> Result<f32, FusedError> {
     check_flex("grads", grads)?;
-    let leaves: Vec<ReadLeaf> = grads.iter().map(ReadLeaf::new).collect();
-    Ok(norm_of(&leaves))
-}
-
-fn norm_of(leaves: &[ReadLeaf]) -> f32 {
-    let slices: Vec<&[f32]> = leaves.iter().map(ReadLeaf::slice).collect();
-    (engine::sum_squares(&slices) as f32).sqrt()
+    flex::reference_norm(grads)
 }
 
 /// The checked operands of a step, taken out of the caller's slots.
@@ -228,15 +223,6 @@ fn take_target<'t>(
 struct TargetSlots<'t>(&'t mut [Tensor<1>]);
 
 impl Operands {
-    /// The gradient slices (for the norm).
-    fn grad_slices(&self) -> Vec<&[f32]> {
-        if self.out == Output::Params {
-            self.g_read.iter().map(ReadLeaf::slice).collect()
-        } else {
-            self.g_rw.iter().map(RwLeaf::slice).collect()
-        }
-    }
-
     /// The (g, p) streams of every leaf.
     fn streams(&mut self) -> Vec<(Stream<'_>, Stream<'_>)> {
         let lens = self.lens.clone();
@@ -318,16 +304,33 @@ impl<'s> StateOps<'s> {
     }
 }
 
-/// The clip of this step, from the gradients' global norm.
-fn clip_scale(ops: &Operands, max_norm: Option<f64>, report: &mut StepReport) -> Option<ClipScale> {
-    let max_norm = max_norm? as f32;
-    let slices = ops.grad_slices();
-    let norm = (engine::sum_squares(&slices) as f32).sqrt();
+/// The gradients of a target.
+fn target_grads<'a>(target: &'a Target<'_>) -> &'a [Tensor<1>] {
+    match target {
+        Target::Params { grads, .. } => grads,
+        Target::Updates { grads, .. } => grads,
+    }
+}
+
+/// The clip of this step, from the gradients' global norm. Runs before the operands are
+/// taken (nothing is modified on error), and the norm's temporaries are dropped by then, so
+/// the buffers stay unique.
+fn clip_scale(
+    target: &Target<'_>,
+    max_norm: Option<f64>,
+    report: &mut StepReport,
+) -> Result<Option<ClipScale>, FusedError> {
+    let Some(max_norm) = max_norm else {
+        return Ok(None);
+    };
+    let max_norm = max_norm as f32;
+    let norm = flex::reference_norm(target_grads(target))?;
     report.global_norm = Some(norm);
     // clip_by_global_norm: keep u when n < max_norm, else (u / n)·max_norm (NaN n clips).
-    let clipped = norm.partial_cmp(&max_norm) != Some(std::cmp::Ordering::Less);
+    let keep = norm < max_norm;
+    let clipped = !keep;
     report.clipped = clipped;
-    clipped.then_some(ClipScale { norm, max_norm })
+    Ok(clipped.then_some(ClipScale { norm, max_norm }))
 }
 
 /// Runs `rule` with `NS` state operands over the checked target.
@@ -338,11 +341,11 @@ fn run_step<R: engine::Rule<NS>, const NS: usize>(
     leaf_info: impl Fn(usize) -> R::Leaf,
     needs_params: bool,
     clip: Option<f64>,
-) -> StepReport {
+) -> Result<StepReport, FusedError> {
+    let mut report = StepReport::default();
+    let scale = clip_scale(&target, clip, &mut report)?;
     let hole = placeholder();
     let (mut ops, slots) = take_target(target, &hole, needs_params);
-    let mut report = StepReport::default();
-    let scale = clip_scale(&ops, clip, &mut report);
 
     let present: [bool; NS] = std::array::from_fn(|j| states[j].is_some());
     let given: Vec<&mut [Tensor<1>]> = states.into_iter().flatten().collect();
@@ -391,7 +394,7 @@ fn run_step<R: engine::Rule<NS>, const NS: usize>(
         st.finish(&mut report);
         ops.finish(slots);
     }
-    report
+    Ok(report)
 }
 
 /// One fused Adam / AdamW / NAdam(W) step over all leaves, optionally behind
@@ -447,14 +450,14 @@ pub fn adam(
     }
     let rule = rules::AdamRule(hyper.consts());
     let leaf = |i: usize| decays && decay_mask.is_none_or(|m| m[i]);
-    Ok(run_step(
+    run_step(
         &rule,
         target,
         [Some(mu), Some(nu)],
         leaf,
         needs_params,
         clip_max_norm,
-    ))
+    )
 }
 
 /// Whether the step's first written tensor lives on a wgpu device.
@@ -581,14 +584,14 @@ pub fn rmsprop(
         }
     }
     let rule = rules::RmsPropRule(hyper.consts());
-    Ok(run_step(
+    run_step(
         &rule,
         target,
         [mu, Some(nu), trace],
         |_| (),
         false,
         clip_max_norm,
-    ))
+    )
 }
 
 /// One fused SGD-with-momentum step (`optax.sgd(lr, momentum, nesterov)`); `trace` is
@@ -611,12 +614,5 @@ pub fn sgd(
     let lens = check_target(&target, false)?;
     check_state("trace", trace, &lens)?;
     let rule = rules::SgdRule(hyper.consts());
-    Ok(run_step(
-        &rule,
-        target,
-        [Some(trace)],
-        |_| (),
-        false,
-        clip_max_norm,
-    ))
+    run_step(&rule, target, [Some(trace)], |_| (), false, clip_max_norm)
 }

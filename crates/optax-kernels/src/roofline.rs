@@ -8,15 +8,15 @@ use rayon::prelude::*;
 
 use crate::hyper::AdamHyper;
 
-/// One chunk of each operand: `(((p, g), m), v)`, as the zipped parallel iterators give it.
-type Chunks<'a> = (((&'a mut [f32], &'a [f32]), &'a mut [f32]), &'a mut [f32]);
+/// The zipped chunks of `p, g, m, v`.
+type Chunks<'a, 'b> = (((&'a mut [f32], &'b [f32]), &'a mut [f32]), &'a mut [f32]);
 
 /// One AdamW step (`nesterov` ignored; decay applied when `weight_decay` is set) over flat
 /// slices, in place, on the rayon pool.
 pub fn adamw_slices(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], hyper: &AdamHyper) {
     let c = hyper.consts();
     let chunk = crate::engine::CHUNK;
-    let step = |(((p, g), m), v): Chunks<'_>| {
+    let step = |(((p, g), m), v): Chunks<'_, '_>| {
         for (((p, g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
             *m = *g * c.k1 + *m * c.b1;
             *v = (*g * *g) * c.k2 + *v * c.b2;

@@ -1,16 +1,17 @@
 //! Fused kernels against optax-core's reference transforms on the flex device: 100 steps on a
 //! tree with odd leaf sizes (1, 1023, 65537) and a rank-0 leaf, with masks, clipping that
 //! triggers and that does not, and NaN/Inf gradients. Parameters and every state moment must
-//! match within 1e-6 relative (in fact bit for bit, except where a clip's norm is summed in
-//! another order, see `clip_random_values`).
+//! match within 1e-6 relative; in fact they match bit for bit, including the global norm of a
+//! clip (see `clip_random_values`). Two levels: the kernels called directly, and optax-core's
+//! aliases on their fused path (the default) against `.fused(false)` (the `optax_core_*`
+//! tests; optax-core's own unit tests check that the fused path is the one taken).
 
 use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::prelude::*;
-use optax_core::{adam, adamw, chain, clip_by_global_norm, rmsprop, sgd, Mask};
+use optax_core::{adam, adamw, chain, clip_by_global_norm, rmsprop, sgd, Mask, Schedule};
 use optax_kernels::{AdamHyper, FusedError, RmsPropHyper, SgdHyper, StepReport, Target};
 
 const STEPS: usize = 100;
-const RTOL: f32 = 1e-6;
 
 fn dev() -> Device {
     Device::flex()
@@ -109,7 +110,7 @@ fn rel_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> Result<f32, String> {
 fn assert_close(what: &str, fused: &[Tensor<1>], reference: &Tree, rtol: f32) -> f32 {
     let f: Vec<Vec<f32>> = fused
         .iter()
-        .map(|t| t.to_data().to_vec::<f32>().unwrap())
+        .map(|t| t.to_data().try_to_vec::<f32>().unwrap())
         .collect();
     let r = reference.to_vecs().unwrap();
     let d = rel_diff(&f, &r).unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -182,7 +183,6 @@ fn adam_case(
     clip: Option<f64>,
     dyadic: bool,
     poison: Option<f32>,
-    rtol: f32,
 ) {
     check_run(
         label,
@@ -190,7 +190,7 @@ fn adam_case(
         &["mu", "nu"],
         dyadic,
         poison,
-        rtol,
+        0.0,
         |t, params, grads, states| {
             let h = AdamHyper {
                 count: t as i64,
@@ -216,16 +216,7 @@ fn adamw_hyper(lr: f64, wd: f64) -> AdamHyper {
 #[test]
 fn adam_matches_bit_for_bit() {
     let opt = GradientTransformation::new(adam(1e-2).fused(false));
-    adam_case(
-        "adam",
-        opt,
-        AdamHyper::new(1e-2),
-        None,
-        None,
-        false,
-        None,
-        0.0,
-    );
+    adam_case("adam", opt, AdamHyper::new(1e-2), None, None, false, None);
 }
 
 #[test]
@@ -247,7 +238,7 @@ fn nadam_eps_root_matches() {
         nesterov: true,
         ..AdamHyper::new(3e-3)
     };
-    adam_case("nadam", opt, h, None, None, false, None, 0.0);
+    adam_case("nadam", opt, h, None, None, false, None);
 }
 
 #[test]
@@ -269,7 +260,6 @@ fn adamw_with_mask_matches() {
         None,
         false,
         None,
-        0.0,
     );
     let opt =
         GradientTransformation::new(adamw(1e-2).weight_decay(0.1).nesterov(true).fused(false));
@@ -277,7 +267,7 @@ fn adamw_with_mask_matches() {
         nesterov: true,
         ..adamw_hyper(1e-2, 0.1)
     };
-    adam_case("nadamw", opt, h, None, None, false, None, 0.0);
+    adam_case("nadamw", opt, h, None, None, false, None);
 }
 
 #[test]
@@ -323,26 +313,30 @@ fn clip_then_adamw_matches_when_it_triggers_and_when_not() {
 }
 
 #[test]
-#[ignore = "open (issue 4): the fused clip+AdamW path on random float32 values exceeds the 1e-6 bound against the reference; run with --ignored"]
 fn clip_random_values() {
-    // With arbitrary float32 gradients the reference sums the squares of each leaf one by
-    // one in float32 (flex's `sum`), the kernel in float64 blocks: the norms differ in the
-    // last bits, and the clipped moments by as much. Adam's update is invariant to a common
-    // scale of g (up to eps), so the parameters stay within 1e-6.
+    // Arbitrary float32 gradients: the norm's float32 sum depends on its order. The kernel
+    // takes it from the reference's own ops (flex's `sum` of `g·g` per leaf, the leaf sums
+    // added in float32 in leaf order), so the clip divides by the same number and the run
+    // is bit for bit. (With a norm summed in another order, e.g. float64 blocks, the clipped
+    // gradients differ in the last bit, and parameters that pass near zero differ by 6e-3
+    // relative after 100 steps: no per-element relative bound can hold then.)
     let opt =
         GradientTransformation::new(chain![clip_by_global_norm(1.0), adamw(1e-2).fused(false)]);
-    let (params, state, f_params, f_states) = run_pair(
-        &opt,
+    let mut clipped = 0;
+    check_run(
+        "clip(1)+adamw random",
+        opt,
         &["mu", "nu"],
         false,
         None,
+        0.0,
         |t, params, grads, states| {
             let h = AdamHyper {
                 count: t as i64,
                 ..adamw_hyper(1e-2, 1e-4)
             };
             let [mu, nu] = states else { unreachable!() };
-            optax_kernels::adam(
+            let r = optax_kernels::adam(
                 Target::Params {
                     params,
                     grads: grads.leaves(),
@@ -353,23 +347,12 @@ fn clip_random_values() {
                 None,
                 Some(1.0),
             )
-            .unwrap()
+            .unwrap();
+            clipped += r.clipped as usize;
+            r
         },
     );
-    let dp = assert_close("clip random: params", &f_params, &params, RTOL);
-    let dm = assert_close(
-        "clip random: mu",
-        &f_states[0],
-        &state_tree(&state, "mu"),
-        1e-5,
-    );
-    let dv = assert_close(
-        "clip random: nu",
-        &f_states[1],
-        &state_tree(&state, "nu"),
-        1e-5,
-    );
-    eprintln!("clip random: params {dp:e}, mu {dm:e}, nu {dv:e}");
+    assert_eq!(clipped, STEPS, "the clip triggers at every step");
 }
 
 #[test]
@@ -384,7 +367,6 @@ fn nan_and_inf_gradients_follow_the_reference() {
             None,
             false,
             Some(bad),
-            0.0,
         );
         for max_norm in [1.0, 1e30] {
             let opt = GradientTransformation::new(chain![
@@ -399,7 +381,6 @@ fn nan_and_inf_gradients_follow_the_reference() {
                 Some(max_norm),
                 true,
                 Some(bad),
-                0.0,
             );
         }
     }
@@ -421,7 +402,7 @@ fn updates_target_matches_update_and_keeps_shared_state() {
             .unwrap();
         state = next;
         let held_mu: Vec<Tensor<1>> = mu.clone();
-        let before = held_mu[3].to_data().to_vec::<f32>().unwrap();
+        let before = held_mu[3].to_data().try_to_vec::<f32>().unwrap();
         let mut g: Vec<Tensor<1>> = grads.into_leaves();
         let h = AdamHyper {
             count: t as i64,
@@ -443,7 +424,7 @@ fn updates_target_matches_update_and_keeps_shared_state() {
         assert_eq!(r.in_place, 4 + 4, "grads and nu in place: {r:?}");
         assert_eq!(r.fresh, 4, "mu fresh: {r:?}");
         assert_eq!(
-            held_mu[3].to_data().to_vec::<f32>().unwrap(),
+            held_mu[3].to_data().try_to_vec::<f32>().unwrap(),
             before,
             "a shared tensor was written"
         );
@@ -476,6 +457,81 @@ fn in_place_when_unique() {
     assert_eq!((r.in_place, r.fresh), (12, 0), "{r:?}");
 }
 
+/// The state trees of `rmsprop`, in the kernel's order.
+fn rmsprop_names(centered: bool, momentum: bool) -> Vec<&'static str> {
+    let mut names = vec!["nu"];
+    if centered {
+        names.insert(0, "mu");
+    }
+    if momentum {
+        names.push("trace");
+    }
+    names
+}
+
+/// A kernel-level RMSProp case against `opt` (built with `.fused(false)`).
+fn rmsprop_case(
+    label: &str,
+    opt: GradientTransformation,
+    hyper: RmsPropHyper,
+    clip: Option<f64>,
+    poison: Option<f32>,
+) {
+    let names = rmsprop_names(hyper.centered, hyper.momentum.is_some());
+    check_run(
+        label,
+        opt,
+        &names,
+        false,
+        poison,
+        0.0,
+        |t, params, grads, states| {
+            let h = RmsPropHyper {
+                count: t as i64,
+                ..hyper
+            };
+            let mut it = states.iter_mut();
+            let mu = if hyper.centered {
+                it.next().map(Vec::as_mut_slice)
+            } else {
+                None
+            };
+            let nu = it.next().unwrap().as_mut_slice();
+            let trace = it.next().map(Vec::as_mut_slice);
+            let target = Target::Params {
+                params,
+                grads: grads.leaves(),
+            };
+            optax_kernels::rmsprop(target, mu, nu, trace, &h, clip).unwrap()
+        },
+    );
+}
+
+/// A kernel-level SGD-with-momentum case against `opt` (built with `.fused(false)`).
+fn sgd_case(
+    label: &str,
+    opt: GradientTransformation,
+    hyper: SgdHyper,
+    clip: Option<f64>,
+    poison: Option<f32>,
+) {
+    check_run(
+        label,
+        opt,
+        &["trace"],
+        false,
+        poison,
+        0.0,
+        |_, params, grads, states| {
+            let target = Target::Params {
+                params,
+                grads: grads.leaves(),
+            };
+            optax_kernels::sgd(target, &mut states[0], &hyper, clip).unwrap()
+        },
+    );
+}
+
 #[test]
 fn rmsprop_variants_match() {
     for centered in [false, true] {
@@ -486,24 +542,16 @@ fn rmsprop_variants_match() {
                 if nesterov && momentum.is_none() {
                     continue;
                 }
-                let mut opt = rmsprop(1e-3)
+                let opt = rmsprop(1e-3)
                     .decay(0.95)
                     .eps(1e-6)
                     .initial_scale(0.1)
                     .centered(centered)
+                    .momentum_opt(momentum.map(Hyper::from))
                     .nesterov(nesterov)
                     .bias_correction(bias_correction)
-                    .eps_in_sqrt(eps_in_sqrt);
-                if let Some(m) = momentum {
-                    opt = opt.momentum(m);
-                }
-                let mut names = vec!["nu"];
-                if centered {
-                    names.insert(0, "mu");
-                }
-                if momentum.is_some() {
-                    names.push("trace");
-                }
+                    .eps_in_sqrt(eps_in_sqrt)
+                    .fused(false);
                 let label = format!("rmsprop centered={centered} momentum={momentum:?} nesterov={nesterov} bc={bias_correction}");
                 let hyper = RmsPropHyper {
                     decay: 0.95,
@@ -515,40 +563,7 @@ fn rmsprop_variants_match() {
                     nesterov,
                     ..RmsPropHyper::new(1e-3)
                 };
-                check_run(
-                    &label,
-                    GradientTransformation::new(opt),
-                    &names,
-                    false,
-                    None,
-                    0.0,
-                    |t, params, grads, states| {
-                        let h = RmsPropHyper {
-                            count: t as i64,
-                            ..hyper
-                        };
-                        let mut it = states.iter_mut();
-                        let mu = if centered {
-                            Some(it.next().unwrap().as_mut_slice())
-                        } else {
-                            None
-                        };
-                        let nu = it.next().unwrap().as_mut_slice();
-                        let trace = it.next().map(|t| t.as_mut_slice());
-                        optax_kernels::rmsprop(
-                            Target::Params {
-                                params,
-                                grads: grads.leaves(),
-                            },
-                            mu,
-                            nu,
-                            trace,
-                            &h,
-                            None,
-                        )
-                        .unwrap()
-                    },
-                );
+                rmsprop_case(&label, GradientTransformation::new(opt), hyper, None, None);
             }
         }
     }
@@ -557,56 +572,93 @@ fn rmsprop_variants_match() {
 #[test]
 fn sgd_momentum_matches() {
     for nesterov in [false, true] {
-        let opt = GradientTransformation::new(sgd(1e-2).momentum(0.9).nesterov(nesterov));
+        let opt = sgd(1e-2).momentum(0.9).nesterov(nesterov).fused(false);
         let hyper = SgdHyper {
             learning_rate: 1e-2,
             momentum: 0.9,
             nesterov,
         };
-        check_run(
-            &format!("sgd nesterov={nesterov}"),
-            opt,
-            &["trace"],
-            false,
-            None,
-            0.0,
-            |_, params, grads, states| {
-                optax_kernels::sgd(
-                    Target::Params {
-                        params,
-                        grads: grads.leaves(),
-                    },
-                    &mut states[0],
-                    &hyper,
-                    None,
-                )
-                .unwrap()
-            },
-        );
-        let opt = GradientTransformation::new(chain![
-            clip_by_global_norm(2.0),
-            sgd(1e-2).momentum(0.9).nesterov(nesterov)
-        ]);
-        check_run(
-            &format!("clip+sgd nesterov={nesterov}"),
-            opt,
-            &["trace"],
-            true,
-            None,
-            0.0,
-            |_, params, grads, states| {
-                optax_kernels::sgd(
-                    Target::Params {
-                        params,
-                        grads: grads.leaves(),
-                    },
-                    &mut states[0],
-                    &hyper,
-                    Some(2.0),
-                )
-                .unwrap()
-            },
-        );
+        let label = format!("sgd nesterov={nesterov}");
+        sgd_case(&label, GradientTransformation::new(opt), hyper, None, None);
+    }
+}
+
+#[test]
+fn rmsprop_and_sgd_behind_a_clip_match() {
+    // Norm of the random gradients ≈ 149: 1.0 clips at every step, 1e4 never.
+    for max_norm in [1.0, 1e4] {
+        for centered in [false, true] {
+            let opt = rmsprop(1e-3).centered(centered).momentum(0.9).fused(false);
+            let hyper = RmsPropHyper {
+                centered,
+                momentum: Some(0.9),
+                ..RmsPropHyper::new(1e-3)
+            };
+            rmsprop_case(
+                &format!("clip({max_norm})+rmsprop centered={centered}"),
+                GradientTransformation::new(chain![clip_by_global_norm(max_norm), opt]),
+                hyper,
+                Some(max_norm),
+                None,
+            );
+        }
+        for nesterov in [false, true] {
+            let opt = sgd(1e-2).momentum(0.9).nesterov(nesterov).fused(false);
+            let hyper = SgdHyper {
+                learning_rate: 1e-2,
+                momentum: 0.9,
+                nesterov,
+            };
+            sgd_case(
+                &format!("clip({max_norm})+sgd nesterov={nesterov}"),
+                GradientTransformation::new(chain![clip_by_global_norm(max_norm), opt]),
+                hyper,
+                Some(max_norm),
+                None,
+            );
+        }
+    }
+}
+
+#[test]
+fn rmsprop_and_sgd_bad_gradients_follow_the_reference() {
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        for clip in [None, Some(1.0), Some(1e30)] {
+            let opt = rmsprop(1e-3).centered(true).momentum(0.9).fused(false);
+            let hyper = RmsPropHyper {
+                centered: true,
+                momentum: Some(0.9),
+                ..RmsPropHyper::new(1e-3)
+            };
+            let opt = match clip {
+                Some(m) => GradientTransformation::new(chain![clip_by_global_norm(m), opt]),
+                None => GradientTransformation::new(opt),
+            };
+            rmsprop_case(
+                &format!("rmsprop clip={clip:?} grads {bad}"),
+                opt,
+                hyper,
+                clip,
+                Some(bad),
+            );
+            let opt = sgd(1e-2).momentum(0.9).nesterov(true).fused(false);
+            let hyper = SgdHyper {
+                learning_rate: 1e-2,
+                momentum: 0.9,
+                nesterov: true,
+            };
+            let opt = match clip {
+                Some(m) => GradientTransformation::new(chain![clip_by_global_norm(m), opt]),
+                None => GradientTransformation::new(opt),
+            };
+            sgd_case(
+                &format!("sgd clip={clip:?} grads {bad}"),
+                opt,
+                hyper,
+                clip,
+                Some(bad),
+            );
+        }
     }
 }
 
@@ -629,7 +681,7 @@ fn other_devices_are_unsupported_and_untouched() {
         None,
     );
     assert!(matches!(r, Err(FusedError::Unsupported(_))), "{r:?}");
-    assert_eq!(p[0].to_data().to_vec::<f32>().unwrap(), vec![0.0; 3]);
+    assert_eq!(p[0].to_data().try_to_vec::<f32>().unwrap(), vec![0.0; 3]);
     // A length mismatch is reported before anything is taken.
     let f = dev();
     let mut p = vec![Tensor::<1>::zeros([3], &f)];
@@ -663,4 +715,172 @@ fn global_norm_matches_exact_sum() {
         .map(|&x| (x as f64) * (x as f64))
         .sum();
     assert_eq!(n, (exact as f32).sqrt());
+}
+
+/// Every tree and count of a state, with its path.
+fn state_values(state: &State, at: &str, out: &mut Vec<(String, Vec<Vec<f32>>)>) {
+    match state {
+        State::Tree(t) => out.push((at.to_string(), t.to_vecs().unwrap())),
+        State::Int(i) => out.push((at.to_string(), vec![vec![*i as f32]])),
+        State::Record { fields, .. } | State::Map(fields) => {
+            for (k, v) in fields {
+                state_values(v, &format!("{at}.{k}"), out);
+            }
+        }
+        State::Tuple(members) => {
+            for (i, v) in members.iter().enumerate() {
+                state_values(v, &format!("{at}.{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// optax-core's fused path (the default) against the chain (`.fused(false)`): 100 steps of
+/// `update_in_place` (a training loop, the moments updated in place) against `update`; the
+/// parameters and the whole state must match bit for bit.
+fn core_case(
+    label: &str,
+    fused: impl IntoTransformation,
+    reference: impl IntoTransformation,
+    poison: Option<f32>,
+) {
+    let (fused, reference) = (fused.into_transformation(), reference.into_transformation());
+    let mut params = params0();
+    let mut f_params = params0();
+    let mut rs = reference.init(&params).unwrap();
+    let mut fs = fused.init(&f_params).unwrap();
+    for t in 0..STEPS {
+        let g = grads_at(t, false, poison);
+        let (ru, next) = reference
+            .update(g.clone(), &rs, Some(&params), &Extra::none())
+            .unwrap();
+        rs = next;
+        params = apply_updates(&params, &ru).unwrap();
+        let fu = fused
+            .update_in_place(g, &mut fs, Some(&f_params), &Extra::none())
+            .unwrap();
+        f_params = apply_updates(&f_params, &fu).unwrap();
+    }
+    assert_close(&format!("{label}: params"), f_params.leaves(), &params, 0.0);
+    fs.check_same_structure(&rs).unwrap();
+    let (mut f, mut r) = (Vec::new(), Vec::new());
+    state_values(&fs, "", &mut f);
+    state_values(&rs, "", &mut r);
+    assert_eq!(f.len(), r.len(), "{label}");
+    for ((path, fv), (_, rv)) in f.iter().zip(&r) {
+        let d = rel_diff(fv, rv).unwrap_or_else(|e| panic!("{label}: {path}: {e}"));
+        assert_eq!(d, 0.0, "{label}: {path}");
+    }
+}
+
+#[test]
+fn optax_core_fused_optimizers_match_the_chain() {
+    let rms = |centered: bool| rmsprop(1e-3).decay(0.95).centered(centered);
+    core_case("rmsprop", rms(false), rms(false).fused(false), None);
+    core_case("rmsprop centered", rms(true), rms(true).fused(false), None);
+    let r = rms(false).momentum(0.9);
+    core_case("rmsprop momentum", r.clone(), r.fused(false), None);
+    let r = rms(true)
+        .momentum(0.9)
+        .nesterov(true)
+        .bias_correction(true)
+        .eps_in_sqrt(false);
+    core_case(
+        "rmsprop centered nesterov bc",
+        r.clone(),
+        r.fused(false),
+        None,
+    );
+    let r = rmsprop(Schedule::new(|c| 1e-3 / (1.0 + c as f64))).momentum(0.5);
+    core_case("rmsprop lr schedule", r.clone(), r.fused(false), None);
+    for nesterov in [false, true] {
+        let s = sgd(1e-2).momentum(0.9).nesterov(nesterov);
+        core_case(
+            &format!("sgd nesterov={nesterov}"),
+            s.clone(),
+            s.fused(false),
+            None,
+        );
+    }
+    let a = adamw(1e-2)
+        .weight_decay(0.1)
+        .mask(Mask::by(|_, shape| shape.len() >= 2));
+    core_case("adamw+mask", a.clone(), a.fused(false), None);
+}
+
+#[test]
+fn optax_core_clip_chains_match_the_chain() {
+    // Norm of the random gradients ≈ 149: 1.0 clips at every step, 1e4 never.
+    for max_norm in [1.0, 1e4] {
+        let clip = || clip_by_global_norm(max_norm);
+        let a = adamw(1e-2)
+            .weight_decay(0.1)
+            .mask(Mask::by(|_, shape| shape.len() >= 2));
+        let label = format!("clip({max_norm})+adamw+mask");
+        core_case(
+            &label,
+            chain![clip(), a.clone()],
+            chain![clip(), a.fused(false)],
+            None,
+        );
+        let a = adam(1e-2).nesterov(true);
+        let label = format!("clip({max_norm})+nadam");
+        core_case(
+            &label,
+            chain![clip(), a.clone()],
+            chain![clip(), a.fused(false)],
+            None,
+        );
+        let r = rmsprop(1e-3).centered(true).momentum(0.9);
+        let label = format!("clip({max_norm})+rmsprop");
+        core_case(
+            &label,
+            chain![clip(), r.clone()],
+            chain![clip(), r.fused(false)],
+            None,
+        );
+        let s = sgd(1e-2).momentum(0.9).nesterov(true);
+        let label = format!("clip({max_norm})+sgd");
+        core_case(
+            &label,
+            chain![clip(), s.clone()],
+            chain![clip(), s.fused(false)],
+            None,
+        );
+    }
+}
+
+#[test]
+fn optax_core_bad_gradients_follow_the_chain() {
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let r = rmsprop(1e-3).centered(true).momentum(0.9);
+        core_case(
+            &format!("rmsprop {bad}"),
+            r.clone(),
+            r.fused(false),
+            Some(bad),
+        );
+        let s = sgd(1e-2).momentum(0.9).nesterov(true);
+        core_case(&format!("sgd {bad}"), s.clone(), s.fused(false), Some(bad));
+        for max_norm in [1.0, 1e30] {
+            let clip = || clip_by_global_norm(max_norm);
+            let a = adamw(1e-2);
+            let label = format!("clip({max_norm})+adamw {bad}");
+            core_case(
+                &label,
+                chain![clip(), a.clone()],
+                chain![clip(), a.fused(false)],
+                Some(bad),
+            );
+            let s = sgd(1e-2).momentum(0.9);
+            let label = format!("clip({max_norm})+sgd {bad}");
+            core_case(
+                &label,
+                chain![clip(), s.clone()],
+                chain![clip(), s.fused(false)],
+                Some(bad),
+            );
+        }
+    }
 }

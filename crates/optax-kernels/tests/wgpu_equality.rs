@@ -115,10 +115,12 @@ fn rel_diff(what: &str, a: &[Tensor<1>], b: &[Tensor<1>]) -> f32 {
     worst
 }
 
+/// The optimizer's moments: those of `mu`, `nu` and `trace` the state has.
 fn moments(state: &State) -> Vec<Tensor<1>> {
-    ["mu", "nu"]
+    ["mu", "nu", "trace"]
         .iter()
-        .flat_map(|n| state.get(n).unwrap().as_tree().unwrap().leaves().to_vec())
+        .filter_map(|n| state.get(n).ok())
+        .flat_map(|s| s.as_tree().unwrap().leaves().to_vec())
         .collect()
 }
 
@@ -230,6 +232,46 @@ fn nan_and_inf_gradients_follow_the_reference_on_wgpu() {
     }
 }
 
+#[test]
+fn rmsprop_sgd_and_clip_chains_take_the_wgpu_kernels() {
+    let Some((device, _one_at_a_time)) =
+        wgpu_or_skip("rmsprop_sgd_and_clip_chains_take_the_wgpu_kernels")
+    else {
+        return;
+    };
+    let r = rmsprop(1e-3).centered(true).momentum(0.9);
+    alias_case(
+        "rmsprop centered momentum",
+        &device,
+        r.build(),
+        r.clone().fused(false).build(),
+        None,
+    );
+    let s = sgd(1e-2).momentum(0.9).nesterov(true);
+    alias_case(
+        "sgd nesterov",
+        &device,
+        s.build(),
+        s.clone().fused(false).build(),
+        None,
+    );
+    // Dyadic gradients: the device's norm equals the reference's (see the clip test below).
+    let fused = GradientTransformation::new(chain![clip_by_global_norm(1.0), adamw(1e-2)]);
+    let reference =
+        GradientTransformation::new(chain![clip_by_global_norm(1.0), adamw(1e-2).fused(false)]);
+    let before = optax_kernels::wgpu_dispatches();
+    let (p, st) = train_with(&fused, &device, dyadic_grads);
+    let launched = optax_kernels::wgpu_dispatches() - before;
+    let (rp, rs) = train_with(&reference, &device, dyadic_grads);
+    let d = rel_diff("clip+adamw chain", &p, &rp).max(rel_diff("clip+adamw chain", &st, &rs));
+    eprintln!("clip(1)+adamw chain: {launched} dispatches in {STEPS} steps; max relative difference {d:e}");
+    assert!(
+        launched >= STEPS as u64,
+        "the clip chain did not take the kernels"
+    );
+    assert!(d <= 1e-6, "clip+adamw chain: max relative difference {d:e}");
+}
+
 /// The kernel API (`step(t, params, grads, states)`, parameters updated in place) against
 /// `reference` for `STEPS` steps; `names` are the reference state's fields the kernel updates.
 fn kernel_case(
@@ -330,6 +372,7 @@ fn rmsprop_kernel_matches_the_reference_on_wgpu() {
             (Some(0.9), true, false, true),
         ] {
             let mut opt = rmsprop(1e-3)
+                .fused(false)
                 .decay(0.95)
                 .eps(1e-6)
                 .initial_scale(0.1)
@@ -400,7 +443,7 @@ fn sgd_momentum_kernel_matches_the_reference_on_wgpu() {
             nesterov,
         };
         for clip in [None, Some(2.0)] {
-            let sgd_ref = sgd(1e-2).momentum(0.9).nesterov(nesterov);
+            let sgd_ref = sgd(1e-2).momentum(0.9).nesterov(nesterov).fused(false);
             let reference = match clip {
                 None => GradientTransformation::new(sgd_ref),
                 Some(c) => GradientTransformation::new(chain![clip_by_global_norm(c), sgd_ref]),

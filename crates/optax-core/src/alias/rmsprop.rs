@@ -15,7 +15,10 @@ use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::transform::GradientTransformation;
-use crate::transforms::{identity, scale_by_learning_rate, scale_by_rms, scale_by_stddev, trace};
+use crate::transforms::{
+    identity, scale_by_learning_rate, scale_by_rms, scale_by_stddev, trace, FusedRmsprop,
+    RmspropArgs,
+};
 
 /// `chain(scale_by_rms(..) or scale_by_stddev(..), scale_by_learning_rate(lr),
 /// trace(momentum, nesterov) or identity())` (`optax.rmsprop`).
@@ -30,6 +33,7 @@ pub struct RmsProp {
     pub(crate) momentum: Option<Hyper>,
     pub(crate) nesterov: bool,
     pub(crate) bias_correction: bool,
+    pub(crate) fused: bool,
 }
 
 /// `optax.rmsprop(learning_rate, decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True,
@@ -45,6 +49,7 @@ pub fn rmsprop(learning_rate: impl Into<Hyper>) -> RmsProp {
         momentum: None,
         nesterov: false,
         bias_correction: false,
+        fused: true,
     }
 }
 
@@ -103,8 +108,40 @@ impl RmsProp {
         self
     }
 
-    /// The chain this alias stands for.
+    /// Whether the fused multi-tensor kernel may run the step (default `true`; not an Optax
+    /// argument). It runs only on the flex device with host-number hyperparameters (the
+    /// learning rate may be a schedule), with the same results and state as the chain;
+    /// `false` forces the chain.
+    pub fn fused(mut self, fused: bool) -> Self {
+        self.fused = fused;
+        self
+    }
+
+    /// The transformation this alias stands for: the chain, run by the fused kernel where
+    /// the device and arguments allow (see [`FusedRmsprop`]).
     pub fn build(&self) -> GradientTransformation {
+        let reference = self.build_chain();
+        if !self.fused {
+            return reference;
+        }
+        let args = RmspropArgs {
+            learning_rate: &self.learning_rate,
+            decay: &self.decay,
+            eps: &self.eps,
+            eps_in_sqrt: self.eps_in_sqrt,
+            centered: self.centered,
+            momentum: self.momentum.as_ref(),
+            nesterov: self.nesterov,
+            bias_correction: self.bias_correction,
+        };
+        match FusedRmsprop::try_new(reference.clone(), args) {
+            Some(f) => GradientTransformation::new(f),
+            None => reference,
+        }
+    }
+
+    /// The chain this alias stands for (`optax.rmsprop`).
+    pub fn build_chain(&self) -> GradientTransformation {
         let scaling = if self.centered {
             GradientTransformation::new(
                 scale_by_stddev()

@@ -18,7 +18,7 @@ use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::transform::GradientTransformation;
-use crate::transforms::{identity, scale_by_learning_rate, trace};
+use crate::transforms::{identity, scale_by_learning_rate, trace, FusedSgd};
 
 /// `chain(trace(momentum, nesterov, accumulator_dtype) or identity(), scale_by_learning_rate(lr))`
 /// (`optax.sgd`).
@@ -28,6 +28,7 @@ pub struct Sgd {
     pub(crate) momentum: Option<Hyper>,
     pub(crate) nesterov: bool,
     pub(crate) accumulator_dtype: Option<DType>,
+    pub(crate) fused: bool,
 }
 
 /// `optax.sgd(learning_rate, momentum=None, nesterov=False, accumulator_dtype=None)`.
@@ -37,6 +38,7 @@ pub fn sgd(learning_rate: impl Into<Hyper>) -> Sgd {
         momentum: None,
         nesterov: false,
         accumulator_dtype: None,
+        fused: true,
     }
 }
 
@@ -65,8 +67,37 @@ impl Sgd {
         self
     }
 
-    /// The chain this alias stands for.
+    /// Whether the fused multi-tensor kernel may run a step with momentum (default `true`;
+    /// not an Optax argument). It runs only on the flex device with a host-number momentum
+    /// (the learning rate may be a schedule) and no `accumulator_dtype`, with the same results
+    /// and state as the chain; `false` forces the chain.
+    pub fn fused(mut self, fused: bool) -> Self {
+        self.fused = fused;
+        self
+    }
+
+    /// The transformation this alias stands for: the chain, run by the fused kernel where
+    /// there is a momentum and the device and arguments allow (see [`FusedSgd`]).
     pub fn build(&self) -> GradientTransformation {
+        let reference = self.build_chain();
+        if !self.fused {
+            return reference;
+        }
+        let fused = FusedSgd::try_new(
+            reference.clone(),
+            &self.learning_rate,
+            self.momentum.as_ref(),
+            self.nesterov,
+            self.accumulator_dtype,
+        );
+        match fused {
+            Some(f) => GradientTransformation::new(f),
+            None => reference,
+        }
+    }
+
+    /// The chain this alias stands for (`optax.sgd`).
+    pub fn build_chain(&self) -> GradientTransformation {
         let lr = scale_by_learning_rate(self.learning_rate.clone());
         match &self.momentum {
             Some(momentum) => {

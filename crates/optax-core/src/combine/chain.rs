@@ -9,12 +9,34 @@ use crate::tree::Tree;
 #[derive(Clone, Debug)]
 pub struct Chain {
     members: Vec<GradientTransformation>,
+    /// The same chain as one transformation, when it is `clip_by_global_norm(max_norm)`
+    /// followed by an optimizer that clips in its own pass (a fused optimizer, see
+    /// [`Transform::with_global_norm_clip`]). Same state; it runs every update.
+    fused: Option<GradientTransformation>,
 }
 
 /// `optax.chain(*transforms)`. See also the [`chain!`](crate::chain!) macro, which takes any
 /// transformations or aliases.
+///
+/// `chain(clip_by_global_norm(max_norm), opt)` with a host `max_norm` and an `opt` that runs
+/// in a fused kernel (`adam`, `adamw`, `rmsprop`, `sgd` with momentum) runs the clip in the
+/// kernel's call: same results and state, one transformation.
 pub fn chain(members: Vec<GradientTransformation>) -> Chain {
-    Chain { members }
+    let fused = match members.as_slice() {
+        [clip, opt] => clip
+            .global_norm_clip()
+            .and_then(|max_norm| opt.with_global_norm_clip(max_norm)),
+        _ => None,
+    };
+    Chain { members, fused }
+}
+
+/// [`chain`] without the fusion of a clip: the reference of a fused one.
+pub(crate) fn chain_unfused(members: Vec<GradientTransformation>) -> Chain {
+    Chain {
+        members,
+        fused: None,
+    }
 }
 
 /// `optax.chain(a, b, ...)` over any transformations and aliases.
@@ -42,6 +64,9 @@ impl Transform for Chain {
         params: Option<&Tree>,
         extra: &Extra,
     ) -> Result<(Tree, State)> {
+        if let Some(f) = &self.fused {
+            return f.update(updates, state, params, extra);
+        }
         let states = state.as_tuple(self.members.len())?;
         let mut next = Vec::with_capacity(states.len());
         for (member, s) in self.members.iter().zip(states) {
@@ -50,6 +75,21 @@ impl Transform for Chain {
             next.push(s);
         }
         Ok((updates, State::Tuple(next)))
+    }
+
+    fn update_in_place(
+        &self,
+        updates: Tree,
+        state: &mut State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<Tree> {
+        if let Some(f) = &self.fused {
+            return f.update_in_place(updates, state, params, extra);
+        }
+        let (updates, next) = self.update(updates, state, params, extra)?;
+        *state = next;
+        Ok(updates)
     }
 
     fn validate(&self) -> Result<()> {

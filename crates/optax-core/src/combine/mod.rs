@@ -6,6 +6,7 @@ mod mask;
 mod masked;
 mod partition;
 
+pub(crate) use chain::chain_unfused;
 pub use chain::{chain, named_chain, Chain, NamedChain};
 pub use freeze::{freeze, selective_transform};
 pub use mask::{Labels, Mask};

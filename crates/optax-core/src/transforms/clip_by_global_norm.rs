@@ -68,6 +68,10 @@ impl Transform for ClipByGlobalNorm {
         Ok((updates, State::Empty))
     }
 
+    fn global_norm_clip(&self) -> Option<f64> {
+        self.max_norm.constant()
+    }
+
     fn validate(&self) -> Result<()> {
         self.max_norm.scalar("max_norm")?;
         self.max_norm.check("max_norm", |v| v > 0.0, "must be > 0")

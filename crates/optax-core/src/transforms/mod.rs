@@ -40,8 +40,11 @@ mod scale_by_yogi;
 mod stateless;
 mod trace;
 mod zero_nans;
-// The fused (optax-kernels) path of `adam`/`adamw`.
+// The fused (optax-kernels) paths of `adam`/`adamw`, `rmsprop`, `sgd` with momentum.
+mod fused;
 mod fused_adam;
+mod fused_rmsprop;
+mod fused_sgd;
 
 pub use adaptive_grad_clip::*;
 pub use add_decayed_weights::{add_decayed_weights, AddDecayedWeights};
@@ -54,6 +57,9 @@ pub use clip_by_global_norm::*;
 pub use ema::*;
 pub(crate) use fused_adam::AdamArgs;
 pub use fused_adam::FusedAdam;
+pub use fused_rmsprop::FusedRmsprop;
+pub(crate) use fused_rmsprop::RmspropArgs;
+pub use fused_sgd::FusedSgd;
 pub use identity::{identity, set_to_zero, Identity, SetToZero};
 pub use keep_params_nonnegative::*;
 pub use normalize_by_update_norm::*;
