@@ -4,9 +4,10 @@
 //! Every leaf's operands (gradient, parameter, up to three state streams) are cut into
 //! chunks of [`CHUNK`] elements; the chunks of all leaves form one work list, so a step is one
 //! parallel loop whatever the number of leaves (no per-leaf dispatch). Inside a chunk the
-//! elements go through blocks of [`B`]: each operand is copied into a stack array, the rule
-//! computes on the arrays (fixed trip count, no aliasing: the compiler vectorizes it), and the
-//! results are copied back. Each operand is read once and written at most once per step.
+//! elements go through blocks of [`B`]: the rule computes on fixed-size views of the buffers
+//! themselves (fixed trip count, no aliasing: the compiler vectorizes it); only operands that
+//! are not written in place (a shared state, an absent one, a clipped gradient, a leaf's tail)
+//! go through a stack array. Each operand is read once and written at most once per step.
 
 use std::mem::MaybeUninit;
 
@@ -97,6 +98,42 @@ impl<'a> Stream<'a> {
         }
     }
 
+    /// The block at `i` to read: a view of the stream's own elements, or of `tmp` (zeros).
+    #[inline(always)]
+    fn view<'s>(&'s self, i: usize, tmp: &'s mut [f32; B]) -> &'s [f32; B] {
+        let src: &[f32] = match self {
+            Stream::Read(s) => s,
+            Stream::InPlace(s) => s,
+            Stream::Fresh(s, _) => s,
+            Stream::Zero(_) => {
+                *tmp = [0.0; B];
+                return tmp;
+            }
+        };
+        src[i..i + B].try_into().expect("block in range")
+    }
+
+    /// The block at `i` to update: a view of the stream's own elements when it is written in
+    /// place, else `tmp` loaded with them (store it back with [`Stream::store_copy`]).
+    #[inline(always)]
+    fn view_mut<'s>(&'s mut self, i: usize, tmp: &'s mut [f32; B]) -> &'s mut [f32; B] {
+        match self {
+            Stream::InPlace(s) => (&mut s[i..i + B]).try_into().expect("block in range"),
+            other => {
+                other.load(i, tmp);
+                tmp
+            }
+        }
+    }
+
+    /// After [`Stream::view_mut`]: writes `tmp` back unless the block was updated in place.
+    #[inline(always)]
+    fn store_copy(&mut self, i: usize, tmp: &[f32; B]) {
+        if !matches!(self, Stream::InPlace(_)) {
+            self.store(i, tmp);
+        }
+    }
+
     /// The `w < B` elements from `i` into the front of `dst` (the rest is left as is).
     fn load_tail(&self, i: usize, w: usize, dst: &mut [f32; B]) {
         match self {
@@ -126,14 +163,15 @@ pub(crate) trait Rule<const NS: usize>: Sync {
     type Leaf: Copy + Send + Sync;
 
     /// One block: `g` (already clipped), `p` (zeros when the step has no parameters), the
-    /// `NS` state streams (updated in place); writes Optax's update (what `apply_updates`
-    /// adds to the parameters) into `u`.
+    /// `NS` states (updated in place: views of the state buffers themselves where they are
+    /// written in place); writes Optax's update (what `apply_updates` adds to the
+    /// parameters) into `u`.
     fn block(
         &self,
         leaf: Self::Leaf,
         g: &[f32; B],
         p: &[f32; B],
-        s: &mut [[f32; B]; NS],
+        s: [&mut [f32; B]; NS],
         u: &mut [f32; B],
     );
 }
@@ -194,9 +232,59 @@ impl<'a, L: Copy, const NS: usize> Piece<'a, L, NS> {
     }
 }
 
-/// One block at `i` of `w` elements (`w == B` except at a leaf's tail).
+/// One full block at `i`: the rule reads `g` and `p` and updates the states where they lie
+/// (streams written in place), copying only the operands that are not (shared, absent, or a
+/// clipped gradient).
 #[inline(always)]
 fn block<R: Rule<NS>, const NS: usize>(
+    rule: &R,
+    piece: &mut Piece<'_, R::Leaf, NS>,
+    i: usize,
+    out: Output,
+    clip: Option<ClipScale>,
+) {
+    let mut g_tmp = [0.0f32; B];
+    let mut p_tmp = [0.0f32; B];
+    let mut s_tmp = [[0.0f32; B]; NS];
+    let mut u = [0.0f32; B];
+    {
+        let g: &[f32; B] = match clip {
+            Some(c) => {
+                piece.g.load(i, &mut g_tmp);
+                for x in g_tmp.iter_mut() {
+                    // clip_by_global_norm, clipping branch: u = (u / n) · max_norm
+                    *x = (*x / c.norm) * c.max_norm;
+                }
+                &g_tmp
+            }
+            None => piece.g.view(i, &mut g_tmp),
+        };
+        let p = piece.p.view(i, &mut p_tmp);
+        let mut views = piece.s.iter_mut().zip(s_tmp.iter_mut());
+        let s: [&mut [f32; B]; NS] = std::array::from_fn(|_| {
+            let (st, tmp) = views.next().expect("one per state");
+            st.view_mut(i, tmp)
+        });
+        rule.block(piece.leaf, g, p, s, &mut u);
+    }
+    for (st, tmp) in piece.s.iter_mut().zip(&s_tmp) {
+        st.store_copy(i, tmp);
+    }
+    match out {
+        Output::Params => {
+            let p = piece.p.view(i, &mut p_tmp);
+            for (u, p) in u.iter_mut().zip(p) {
+                // apply_updates: p + u
+                *u = *p + *u;
+            }
+            piece.p.store(i, &u);
+        }
+        Output::Updates => piece.g.store(i, &u),
+    }
+}
+
+/// The block at `i` of `w < B` elements (a leaf's tail), through copies.
+fn tail<R: Rule<NS>, const NS: usize>(
     rule: &R,
     piece: &mut Piece<'_, R::Leaf, NS>,
     i: usize,
@@ -208,18 +296,10 @@ fn block<R: Rule<NS>, const NS: usize>(
     let mut p = [0.0f32; B];
     let mut s = [[0.0f32; B]; NS];
     let mut u = [0.0f32; B];
-    if w == B {
-        piece.g.load(i, &mut g);
-        piece.p.load(i, &mut p);
-        for (st, buf) in piece.s.iter().zip(s.iter_mut()) {
-            st.load(i, buf);
-        }
-    } else {
-        piece.g.load_tail(i, w, &mut g);
-        piece.p.load_tail(i, w, &mut p);
-        for (st, buf) in piece.s.iter().zip(s.iter_mut()) {
-            st.load_tail(i, w, buf);
-        }
+    piece.g.load_tail(i, w, &mut g);
+    piece.p.load_tail(i, w, &mut p);
+    for (st, buf) in piece.s.iter().zip(s.iter_mut()) {
+        st.load_tail(i, w, buf);
     }
     if let Some(c) = clip {
         // clip_by_global_norm, clipping branch: u = (u / n) · max_norm
@@ -227,33 +307,19 @@ fn block<R: Rule<NS>, const NS: usize>(
             *x = (*x / c.norm) * c.max_norm;
         }
     }
-    rule.block(piece.leaf, &g, &p, &mut s, &mut u);
-    let result = match out {
+    rule.block(piece.leaf, &g, &p, s.each_mut(), &mut u);
+    for (st, buf) in piece.s.iter_mut().zip(&s) {
+        st.store_tail(i, w, buf);
+    }
+    match out {
         Output::Params => {
-            // apply_updates: p + u
             for (p, u) in p.iter_mut().zip(&u) {
+                // apply_updates: p + u
                 *p += *u;
             }
-            &p
+            piece.p.store_tail(i, w, &p);
         }
-        Output::Updates => &u,
-    };
-    if w == B {
-        for (st, buf) in piece.s.iter_mut().zip(&s) {
-            st.store(i, buf);
-        }
-        match out {
-            Output::Params => piece.p.store(i, result),
-            Output::Updates => piece.g.store(i, result),
-        }
-    } else {
-        for (st, buf) in piece.s.iter_mut().zip(&s) {
-            st.store_tail(i, w, buf);
-        }
-        match out {
-            Output::Params => piece.p.store_tail(i, w, result),
-            Output::Updates => piece.g.store_tail(i, w, result),
-        }
+        Output::Updates => piece.g.store_tail(i, w, &u),
     }
 }
 
@@ -266,11 +332,11 @@ fn run_piece<R: Rule<NS>, const NS: usize>(
     let n = piece.len();
     let mut i = 0;
     while i + B <= n {
-        block(rule, &mut piece, i, B, out, clip);
+        block(rule, &mut piece, i, out, clip);
         i += B;
     }
     if i < n {
-        block(rule, &mut piece, i, n - i, out, clip);
+        tail(rule, &mut piece, i, n - i, out, clip);
     }
 }
 

@@ -33,7 +33,7 @@ impl Rule<2> for AdamRule {
         decayed: bool,
         g: &[f32; B],
         p: &[f32; B],
-        s: &mut [[f32; B]; 2],
+        s: [&mut [f32; B]; 2],
         u: &mut [f32; B],
     ) {
         let c = &self.0;
@@ -89,7 +89,7 @@ impl Rule<3> for RmsPropRule {
     type Leaf = ();
 
     #[inline(always)]
-    fn block(&self, _: (), g: &[f32; B], _p: &[f32; B], s: &mut [[f32; B]; 3], u: &mut [f32; B]) {
+    fn block(&self, _: (), g: &[f32; B], _p: &[f32; B], s: [&mut [f32; B]; 3], u: &mut [f32; B]) {
         let c = &self.0;
         let [m, v, t] = s;
         let mut n = [0.0f32; B];
@@ -170,7 +170,7 @@ impl Rule<1> for SgdRule {
     type Leaf = ();
 
     #[inline(always)]
-    fn block(&self, _: (), g: &[f32; B], _p: &[f32; B], s: &mut [[f32; B]; 1], u: &mut [f32; B]) {
+    fn block(&self, _: (), g: &[f32; B], _p: &[f32; B], s: [&mut [f32; B]; 1], u: &mut [f32; B]) {
         let c = &self.0;
         let [t] = s;
         for k in 0..B {
