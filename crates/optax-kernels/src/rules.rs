@@ -38,34 +38,38 @@ impl Rule<2> for AdamRule {
     ) {
         let c = &self.0;
         let [m, v] = s;
-        for k in 0..B {
-            // m_t = (1 - b1)·g + b1·m
-            m[k] = g[k] * c.k1 + m[k] * c.b1;
-            // v_t = (1 - b2)·(g·g) + b2·v
-            v[k] = (g[k] * g[k]) * c.k2 + v[k] * c.b2;
-        }
-        if c.nesterov {
+        // One loop per combination of the two flags, each element through all the equations
+        // at once (the flags are constants of the loop, so it stays branch-free and vectorized).
+        let mut lanes = |nesterov: bool, decayed: bool| {
             for k in 0..B {
-                // m̂ = b1·(m / (1 - b1^{t+1})) + (1 - b1)·(g / (1 - b1^t))
-                let m_hat = (m[k] / c.c1_next) * c.b1 + (g[k] / c.c1) * c.k1;
-                // u = m̂ / (sqrt(v / (1 - b2^t) + eps_root) + eps)
-                u[k] = m_hat / ((v[k] / c.c2 + c.eps_root).sqrt() + c.eps);
+                // m_t = (1 - b1)·g + b1·m
+                let m_t = g[k] * c.k1 + m[k] * c.b1;
+                // v_t = (1 - b2)·(g·g) + b2·v
+                let v_t = (g[k] * g[k]) * c.k2 + v[k] * c.b2;
+                m[k] = m_t;
+                v[k] = v_t;
+                // sqrt(v / (1 - b2^t) + eps_root) + eps
+                let denom = (v_t / c.c2 + c.eps_root).sqrt() + c.eps;
+                let mut u_t = if nesterov {
+                    // m̂ = b1·(m / (1 - b1^{t+1})) + (1 - b1)·(g / (1 - b1^t))
+                    ((m_t / c.c1_next) * c.b1 + (g[k] / c.c1) * c.k1) / denom
+                } else {
+                    // m̂ = m / (1 - b1^t)
+                    (m_t / c.c1) / denom
+                };
+                if decayed {
+                    // u = u + wd·p
+                    u_t += p[k] * c.wd;
+                }
+                // u = -lr·u
+                u[k] = u_t * c.neg_lr;
             }
-        } else {
-            for k in 0..B {
-                // u = (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t) + eps_root) + eps)
-                u[k] = (m[k] / c.c1) / ((v[k] / c.c2 + c.eps_root).sqrt() + c.eps);
-            }
-        }
-        if decayed {
-            for k in 0..B {
-                // u = u + wd·p
-                u[k] += p[k] * c.wd;
-            }
-        }
-        for x in u.iter_mut() {
-            // u = -lr·u
-            *x *= c.neg_lr;
+        };
+        match (c.nesterov, decayed) {
+            (false, false) => lanes(false, false),
+            (false, true) => lanes(false, true),
+            (true, false) => lanes(true, false),
+            (true, true) => lanes(true, true),
         }
     }
 }
