@@ -17,7 +17,7 @@
 // `block` (= workgroup_size · per_thread), `leaves` (number of leaves in the group),
 // `states` (states per leaf), `bindings` (the storage buffers of the group's leaves, and
 // the global norm), `rule`, `clip` (the body of `clipped`), `cases` (one `case` per leaf:
-// loads, `update(..)`, stores).
+// for each of the thread's elements: loads, `update(..)`, stores).
 
 @group(0) @binding(0) var<storage, read_write> info: array<u32>;
 {{ bindings }}
@@ -31,12 +31,16 @@ const WG: u32 = {{ workgroup_size }}u;
 const PER_THREAD: u32 = {{ per_thread }}u;
 const BLOCK: u32 = {{ block }}u;
 
+// The header of `info`, copied once per invocation into private memory: every buffer is bound
+// `read_write`, so the compiler could not keep values read from `info` across the stores.
+var<private> header: array<u32, 16>;
+
 fn hyper(i: u32) -> f32 {
-    return bitcast<f32>(info[i]);
+    return bitcast<f32>(header[i]);
 }
 
 fn flag(i: u32) -> bool {
-    return info[i] != 0u;
+    return header[i] != 0u;
 }
 
 {{ rule }}
@@ -51,6 +55,9 @@ fn main(
     @builtin(num_workgroups) groups: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
+    for (var q = 0u; q < 16u; q = q + 1u) {
+        header[q] = info[q];
+    }
     let block = wg.x + wg.y * groups.x;
     // The leaf of this block: the last one whose first block is not after it.
     var leaf = 0u;
@@ -62,14 +69,9 @@ fn main(
     let len = info[TABLE + 3u * leaf + 1u];
     let decayed = info[TABLE + 3u * leaf + 2u] != 0u;
     let base = (block - info[TABLE + 3u * leaf]) * BLOCK;
-    for (var j = 0u; j < PER_THREAD; j = j + 1u) {
-        let i = base + j * WG + lid;
-        if (i < len) {
-            var s: array<f32, STATES>;
-            switch leaf {
+    // One case per leaf, each looping over this thread's elements of the block.
+    switch leaf {
 {{ cases }}
-                default: {}
-            }
-        }
+        default: {}
     }
 }

@@ -137,7 +137,10 @@ impl KernelSource for StepKernel {
                 Written::Updates { .. } => format!("{g}[i] = u;"),
             };
             cases += &format!(
-                "                case {k}u: {{ {load}let u = update(clipped({g}[i]), {p_value}, &s, decayed); {store}{write} }}\n"
+                "        case {k}u: {{\n            for (var j = 0u; j < PER_THREAD; j = j + 1u) {{\n                \
+                 let i = base + j * WG + lid;\n                if (i < len) {{\n                    \
+                 var s: array<f32, STATES>;\n                    {load}let u = update(clipped({g}[i]), {p_value}, &s, decayed);\n                    \
+                 {store}{write}\n                }}\n            }}\n        }}\n"
             );
         }
         let clip = if self.clip {
