@@ -275,7 +275,7 @@ fn block<R: Rule<NS>, const NS: usize>(
             let p = piece.p.view(i, &mut p_tmp);
             for (u, p) in u.iter_mut().zip(p) {
                 // apply_updates: p + u
-                *u = *p + *u;
+                *u += *p;
             }
             piece.p.store(i, &u);
         }

@@ -7,11 +7,13 @@
 //! `p, g, m, v` and writes `p, m, v` (28 bytes per parameter) instead of the ~10 passes of
 //! the tensor-op chain.
 //!
-//! Devices: the flex CPU device runs a multi-threaded, vectorized Rust loop ([`engine`]
-//! internals), in place where a buffer is not shared. Every other device, autodiff tensors
-//! and non-float32 dtypes return [`FusedError::Unsupported`] *before anything is touched*,
-//! so a caller falls back to its reference path. (WGSL shaders for wgpu: see `shaders/` and
-//! `docs/kernels.md`.)
+//! Devices: the flex CPU device runs a multi-threaded, vectorized Rust loop, in place where
+//! a buffer is not shared; a wgpu device runs the WGSL compute shaders of `shaders/`, a
+//! group of leaves per dispatch, launched through a Burn backend extension (see
+//! `docs/kernels.md`). Every other device, autodiff tensors and non-float32 dtypes return
+//! [`FusedError::Unsupported`] *before anything is touched*, so a caller falls back to its
+//! reference path. On wgpu the global norm of a clipped step stays on the device, so the
+//! [`StepReport`] carries no norm there.
 //!
 //! Two outputs ([`Target`]): the parameters updated in place (`update` + `apply_updates` in
 //! one pass), or Optax's updates (`update` alone; the updates are written over the
