@@ -94,17 +94,49 @@ pub struct StepReport {
     pub fresh: usize,
 }
 
-fn unsupported(what: &str) -> FusedError {
-    FusedError::Unsupported(format!(
-        "{what}: the fused CPU path needs float32 tensors of Device::flex() without autodiff"
-    ))
+/// Where a step's tensors live, and so which kernels run it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// The multi-threaded CPU engine.
+    Flex,
+    /// The WGSL kernels.
+    Wgpu,
 }
 
-fn check_flex(name: &str, ts: &[Tensor<1>]) -> Result<(), FusedError> {
-    if ts.iter().all(is_flex_f32) {
-        Ok(())
-    } else {
-        Err(unsupported(name))
+impl Place {
+    /// Where the step's first written tensor lives (flex when it is neither: the checks
+    /// then report the tensors as unsupported).
+    fn of(target: &Target<'_>) -> Self {
+        let first = match target {
+            Target::Params { params, .. } => params.first(),
+            Target::Updates { grads, .. } => grads.first(),
+        };
+        if first.is_some_and(gpu::is_wgpu_f32) {
+            Place::Wgpu
+        } else {
+            Place::Flex
+        }
+    }
+
+    /// Whether `t` can take part in a step here.
+    fn holds(self, t: &Tensor<1>) -> bool {
+        match self {
+            Place::Flex => is_flex_f32(t),
+            Place::Wgpu => gpu::is_wgpu_f32(t),
+        }
+    }
+
+    fn check(self, name: &str, ts: &[Tensor<1>]) -> Result<(), FusedError> {
+        if ts.iter().all(|t| self.holds(t)) {
+            return Ok(());
+        }
+        let needs = match self {
+            Place::Flex => "the fused CPU path needs float32 tensors of Device::flex()",
+            Place::Wgpu => "the fused wgpu path needs float32 tensors of one wgpu device",
+        };
+        Err(FusedError::Unsupported(format!(
+            "{name}: {needs} without autodiff"
+        )))
     }
 }
 
@@ -132,7 +164,7 @@ fn check_lens(name: &str, ts: &[Tensor<1>], lens: &[usize]) -> Result<(), FusedE
 /// float32 squares, each leaf summed by flex's float32 `sum`, the leaf sums added in float32
 /// in leaf order, the square root in float32.
 pub fn global_norm(grads: &[Tensor<1>]) -> Result<f32, FusedError> {
-    check_flex("grads", grads)?;
+    Place::Flex.check("grads", grads)?;
     flex::reference_norm(grads)
 }
 
@@ -149,21 +181,25 @@ struct Operands {
 }
 
 /// Checks the target (devices and lengths) and returns the leaf lengths. Touches nothing.
-fn check_target(target: &Target<'_>, needs_params: bool) -> Result<Vec<usize>, FusedError> {
+fn check_target(
+    place: Place,
+    target: &Target<'_>,
+    needs_params: bool,
+) -> Result<Vec<usize>, FusedError> {
     match target {
         Target::Params { params, grads } => {
-            check_flex("params", params)?;
-            check_flex("grads", grads)?;
+            place.check("params", params)?;
+            place.check("grads", grads)?;
             let lens: Vec<usize> = params.iter().map(|t| t.dims()[0]).collect();
             check_lens("grads", grads, &lens)?;
             Ok(lens)
         }
         Target::Updates { grads, params } => {
-            check_flex("grads", grads)?;
+            place.check("grads", grads)?;
             let lens: Vec<usize> = grads.iter().map(|t| t.dims()[0]).collect();
             match params {
                 Some(p) => {
-                    check_flex("params", p)?;
+                    place.check("params", p)?;
                     check_lens("params", p, &lens)?;
                 }
                 None if needs_params => {
@@ -178,8 +214,13 @@ fn check_target(target: &Target<'_>, needs_params: bool) -> Result<Vec<usize>, F
     }
 }
 
-fn check_state(name: &str, state: &[Tensor<1>], lens: &[usize]) -> Result<(), FusedError> {
-    check_flex(name, state)?;
+fn check_state(
+    place: Place,
+    name: &str,
+    state: &[Tensor<1>],
+    lens: &[usize],
+) -> Result<(), FusedError> {
+    place.check(name, state)?;
     check_lens(name, state, lens)
 }
 
@@ -416,31 +457,10 @@ pub fn adam(
 ) -> Result<StepReport, FusedError> {
     let decays = hyper.weight_decay.is_some();
     let needs_params = decays && decay_mask.is_none_or(|m| m.iter().any(|&b| b));
-    if on_wgpu(&target) {
-        let n = match &target {
-            Target::Params { params, .. } => params.len(),
-            Target::Updates { grads, .. } => grads.len(),
-        };
-        if let Some(m) = decay_mask.filter(|m| m.len() != n) {
-            return Err(FusedError::Mismatch(format!(
-                "decay_mask: {} flags for {n} leaves",
-                m.len()
-            )));
-        }
-        let rule = gpu::GpuRule {
-            rule: gpu::Rule::Adam,
-            header: gpu::adam_header(&hyper.consts()),
-            decayed: (0..n)
-                .map(|i| decays && decay_mask.is_none_or(|m| m[i]))
-                .collect(),
-            clip_max_norm: clip_max_norm.map(|x| x as f32),
-        };
-        let states = vec![("mu", Some(mu)), ("nu", Some(nu))];
-        return wgpu_step(target, states, needs_params, rule);
-    }
-    let lens = check_target(&target, needs_params)?;
-    check_state("mu", mu, &lens)?;
-    check_state("nu", nu, &lens)?;
+    let place = Place::of(&target);
+    let lens = check_target(place, &target, needs_params)?;
+    check_state(place, "mu", mu, &lens)?;
+    check_state(place, "nu", nu, &lens)?;
     if let Some(m) = decay_mask {
         if m.len() != lens.len() {
             return Err(FusedError::Mismatch(format!(
@@ -450,88 +470,60 @@ pub fn adam(
             )));
         }
     }
-    let rule = rules::AdamRule(hyper.consts());
     let leaf = |i: usize| decays && decay_mask.is_none_or(|m| m[i]);
-    run_step(
-        &rule,
-        target,
-        [Some(mu), Some(nu)],
-        leaf,
-        needs_params,
-        clip_max_norm,
-    )
-}
-
-/// Whether the step's first written tensor lives on a wgpu device.
-fn on_wgpu(target: &Target<'_>) -> bool {
-    let first = match target {
-        Target::Params { params, .. } => params.first(),
-        Target::Updates { grads, .. } => grads.first(),
-    };
-    first.is_some_and(gpu::is_wgpu_f32)
-}
-
-fn check_wgpu(name: &str, ts: &[Tensor<1>], lens: &[usize]) -> Result<(), FusedError> {
-    if !ts.iter().all(gpu::is_wgpu_f32) {
-        return Err(FusedError::Unsupported(format!(
-            "{name}: the fused wgpu path needs float32 tensors of one wgpu device without autodiff"
-        )));
+    match place {
+        Place::Wgpu => {
+            let rule = gpu::GpuRule {
+                rule: gpu::Rule::Adam,
+                header: gpu::adam_header(&hyper.consts()),
+                decayed: (0..lens.len()).map(leaf).collect(),
+                clip_max_norm: clip_max_norm.map(|x| x as f32),
+            };
+            Ok(wgpu_step(
+                target,
+                vec![Some(mu), Some(nu)],
+                needs_params,
+                rule,
+            ))
+        }
+        Place::Flex => run_step(
+            &rules::AdamRule(hyper.consts()),
+            target,
+            [Some(mu), Some(nu)],
+            leaf,
+            needs_params,
+            clip_max_norm,
+        ),
     }
-    check_lens(name, ts, lens)
 }
 
-/// A step on wgpu: checks every operand (nothing is touched on error), then launches the WGSL
-/// kernels. The global norm stays on the device, so the report has no norm.
+/// A step on wgpu, its operands checked: launches the WGSL kernels. The global norm stays on
+/// the device, so the report has no norm.
 fn wgpu_step(
     target: Target<'_>,
-    states: Vec<(&str, Option<&mut [Tensor<1>]>)>,
+    states: Vec<Option<&mut [Tensor<1>]>>,
     needs_params: bool,
-    mut rule: gpu::GpuRule,
-) -> Result<StepReport, FusedError> {
+    rule: gpu::GpuRule,
+) -> StepReport {
     let (written, read, params_written) = match target {
-        Target::Params { params, grads } => {
-            let lens: Vec<usize> = params.iter().map(|t| t.dims()[0]).collect();
-            check_wgpu("params", params, &lens)?;
-            check_wgpu("grads", grads, &lens)?;
-            (params, grads.to_vec(), true)
-        }
+        Target::Params { params, grads } => (params, grads.to_vec(), true),
         Target::Updates { grads, params } => {
-            let lens: Vec<usize> = grads.iter().map(|t| t.dims()[0]).collect();
-            check_wgpu("grads", grads, &lens)?;
             let read = match params {
-                Some(p) if needs_params => {
-                    check_wgpu("params", p, &lens)?;
-                    p.to_vec()
-                }
-                None if needs_params => {
-                    return Err(FusedError::Mismatch(
-                        "params: weight decay needs the parameters".into(),
-                    ))
-                }
+                Some(p) if needs_params => p.to_vec(),
                 _ => Vec::new(),
             };
             (grads, read, false)
         }
     };
-    let lens: Vec<usize> = written.iter().map(|t| t.dims()[0]).collect();
-    for (name, state) in &states {
-        if let Some(s) = state {
-            check_wgpu(name, s, &lens)?;
-        }
+    if !written.is_empty() {
+        let step = gpu::GpuStep {
+            written,
+            read,
+            params_written,
+        };
+        gpu::step(step, states, rule);
     }
-    if rule.decayed.is_empty() {
-        rule.decayed = vec![false; lens.len()];
-    }
-    if written.is_empty() {
-        return Ok(StepReport::default());
-    }
-    let step = gpu::GpuStep {
-        written,
-        read,
-        params_written,
-    };
-    gpu::step(step, states.into_iter().map(|(_, s)| s).collect(), rule);
-    Ok(StepReport::default())
+    StepReport::default()
 }
 
 /// One fused RMSProp step (`optax.rmsprop`): `nu` always, `mu` when `centered`, `trace` when
@@ -544,25 +536,11 @@ pub fn rmsprop(
     hyper: &RmsPropHyper,
     clip_max_norm: Option<f64>,
 ) -> Result<StepReport, FusedError> {
-    if on_wgpu(&target) {
-        if mu.is_some() != hyper.centered || trace.is_some() != hyper.momentum.is_some() {
-            return Err(FusedError::Mismatch(
-                "rmsprop: mu is for centered RMSProp, trace for momentum".into(),
-            ));
-        }
-        let rule = gpu::GpuRule {
-            rule: gpu::Rule::RmsProp,
-            header: gpu::rmsprop_header(&hyper.consts()),
-            decayed: Vec::new(),
-            clip_max_norm: clip_max_norm.map(|x| x as f32),
-        };
-        let states = vec![("mu", mu), ("nu", Some(nu)), ("trace", trace)];
-        return wgpu_step(target, states, false, rule);
-    }
-    let lens = check_target(&target, false)?;
-    check_state("nu", nu, &lens)?;
+    let place = Place::of(&target);
+    let lens = check_target(place, &target, false)?;
+    check_state(place, "nu", nu, &lens)?;
     match (&mu, hyper.centered) {
-        (Some(m), true) => check_state("mu", m, &lens)?,
+        (Some(m), true) => check_state(place, "mu", m, &lens)?,
         (None, false) => {}
         (None, true) => {
             return Err(FusedError::Mismatch(
@@ -574,7 +552,7 @@ pub fn rmsprop(
         }
     }
     match (&trace, hyper.momentum) {
-        (Some(t), Some(_)) => check_state("trace", t, &lens)?,
+        (Some(t), Some(_)) => check_state(place, "trace", t, &lens)?,
         (None, None) => {}
         (None, Some(_)) => {
             return Err(FusedError::Mismatch(
@@ -585,15 +563,25 @@ pub fn rmsprop(
             return Err(FusedError::Mismatch("trace: given without momentum".into()))
         }
     }
-    let rule = rules::RmsPropRule(hyper.consts());
-    run_step(
-        &rule,
-        target,
-        [mu, Some(nu), trace],
-        |_| (),
-        false,
-        clip_max_norm,
-    )
+    match place {
+        Place::Wgpu => {
+            let rule = gpu::GpuRule {
+                rule: gpu::Rule::RmsProp,
+                header: gpu::rmsprop_header(&hyper.consts()),
+                decayed: vec![false; lens.len()],
+                clip_max_norm: clip_max_norm.map(|x| x as f32),
+            };
+            Ok(wgpu_step(target, vec![mu, Some(nu), trace], false, rule))
+        }
+        Place::Flex => run_step(
+            &rules::RmsPropRule(hyper.consts()),
+            target,
+            [mu, Some(nu), trace],
+            |_| (),
+            false,
+            clip_max_norm,
+        ),
+    }
 }
 
 /// One fused SGD-with-momentum step (`optax.sgd(lr, momentum, nesterov)`); `trace` is
@@ -604,17 +592,26 @@ pub fn sgd(
     hyper: &SgdHyper,
     clip_max_norm: Option<f64>,
 ) -> Result<StepReport, FusedError> {
-    if on_wgpu(&target) {
-        let rule = gpu::GpuRule {
-            rule: gpu::Rule::Sgd,
-            header: gpu::sgd_header(&hyper.consts()),
-            decayed: Vec::new(),
-            clip_max_norm: clip_max_norm.map(|x| x as f32),
-        };
-        return wgpu_step(target, vec![("trace", Some(trace))], false, rule);
+    let place = Place::of(&target);
+    let lens = check_target(place, &target, false)?;
+    check_state(place, "trace", trace, &lens)?;
+    match place {
+        Place::Wgpu => {
+            let rule = gpu::GpuRule {
+                rule: gpu::Rule::Sgd,
+                header: gpu::sgd_header(&hyper.consts()),
+                decayed: vec![false; lens.len()],
+                clip_max_norm: clip_max_norm.map(|x| x as f32),
+            };
+            Ok(wgpu_step(target, vec![Some(trace)], false, rule))
+        }
+        Place::Flex => run_step(
+            &rules::SgdRule(hyper.consts()),
+            target,
+            [Some(trace)],
+            |_| (),
+            false,
+            clip_max_norm,
+        ),
     }
-    let lens = check_target(&target, false)?;
-    check_state("trace", trace, &lens)?;
-    let rule = rules::SgdRule(hyper.consts());
-    run_step(&rule, target, [Some(trace)], |_| (), false, clip_max_norm)
 }
