@@ -29,14 +29,19 @@ const WD: u32 = 9u;
 const NEG_LR: u32 = 10u;   // -learning_rate
 const NESTEROV: u32 = 11u; // flag
 
-fn update(g: f32, p: f32, s: ptr<function, array<f32, STATES>>, decayed: bool) -> f32 {
+fn update(
+    g: vec4<f32>,
+    p: vec4<f32>,
+    s: ptr<function, array<vec4<f32>, STATES>>,
+    decayed: bool,
+) -> vec4<f32> {
     // m_t = (1 - b1)·g + b1·m
     let m = g * hyper(K1) + (*s)[0] * hyper(B1);
     // v_t = (1 - b2)·(g·g) + b2·v
     let v = (g * g) * hyper(K2) + (*s)[1] * hyper(B2);
     (*s)[0] = m;
     (*s)[1] = v;
-    var u: f32;
+    var u: vec4<f32>;
     if (flag(NESTEROV)) {
         // m̂ = b1·(m / (1 - b1^{t+1})) + (1 - b1)·(g / (1 - b1^t))
         let m_hat = (m / hyper(C1_NEXT)) * hyper(B1) + (g / hyper(C1)) * hyper(K1);

@@ -5,7 +5,7 @@
 //
 // Blocks and `info` as in adam.wgsl; `info[0]` is the index of the group's first partial.
 // Filled in by crates/optax-kernels/src/gpu/source.rs: `workgroup_size`, `per_thread`,
-// `block`, `leaves`, `bindings` (the gradients), `cases` (one load per leaf).
+// `block`, `leaves`, `bindings` (the gradients), `cases` (the loads of each leaf).
 
 @group(0) @binding(0) var<storage, read_write> info: array<u32>;
 @group(0) @binding(1) var<storage, read_write> partials: array<f32>;
@@ -37,18 +37,12 @@ fn main(
     let first = info[TABLE + 3u * leaf];
     let len = info[TABLE + 3u * leaf + 1u];
     let base = (block - first) * BLOCK;
+    // This thread's Σ g²: one `case` per leaf, a `vec4<f32>` load when the leaf is bound as
+    // vectors, else four float32 loads a workgroup apart.
     var s = 0.0;
-    for (var j = 0u; j < PER_THREAD; j = j + 1u) {
-        let i = base + j * WG + lid;
-        if (i < len) {
-            var g = 0.0;
-            switch leaf {
+    switch leaf {
 {{ cases }}
-                default: {}
-            }
-            // Σ g²
-            s = s + g * g;
-        }
+        default: {}
     }
     sums[lid] = s;
     workgroupBarrier();

@@ -2,14 +2,19 @@
 // pass over memory. The rule of the optimizer (`adam.wgsl`, `rmsprop.wgsl`, `sgd.wgsl`) is
 // pasted in at `rule`; it defines
 //
-//   fn update(g: f32, p: f32, s: ptr<function, array<f32, STATES>>, decayed: bool) -> f32
+//   fn update(g: vec4<f32>, p: vec4<f32>, s: ptr<function, array<vec4<f32>, STATES>>,
+//             decayed: bool) -> vec4<f32>
 //
-// which reads and writes the leaf's states `s` for one element and returns its update u_t.
+// which reads and writes the leaf's states `s` for four elements and returns their update u_t.
 // The frame applies `clip_by_global_norm` to g first when asked, and writes either
 // p_t = p_{t-1} + u_t (apply_updates) or u_t over the gradient (Optax's `update`).
 //
 // Layout: the leaves of the group are split into blocks of `block` elements; the blocks of
-// all leaves are numbered one after the other, and each workgroup updates one block. `info`
+// all leaves are numbered one after the other, and each workgroup updates one block, four
+// elements per thread. A leaf whose length is a multiple of 4 is bound as `vec4<f32>`s and a
+// thread's four elements are consecutive: one vector load and store per operand. Any other
+// leaf is bound as float32s and a thread's four elements are a workgroup apart, gathered
+// into vectors and scattered back. `info`
 // holds the rule's hyperparameters (float32 bits, slots 0..14), the clipping norm (slot 15)
 // and, per leaf, its first block, its length and a flag (weight-decayed, for AdamW).
 //
@@ -17,7 +22,7 @@
 // `block` (= workgroup_size · per_thread), `leaves` (number of leaves in the group),
 // `states` (states per leaf), `bindings` (the storage buffers of the group's leaves, and
 // the global norm), `rule`, `clip` (the body of `clipped`), `cases` (one `case` per leaf:
-// for each of the thread's elements: loads, `update(..)`, stores).
+// the loads of the thread's four elements, `update(..)`, the stores).
 
 @group(0) @binding(0) var<storage, read_write> info: array<u32>;
 {{ bindings }}
@@ -45,7 +50,7 @@ fn flag(i: u32) -> bool {
 
 {{ rule }}
 
-fn clipped(g: f32) -> f32 {
+fn clipped(g: vec4<f32>) -> vec4<f32> {
     {{ clip }}
 }
 
@@ -69,7 +74,7 @@ fn main(
     let len = info[TABLE + 3u * leaf + 1u];
     let decayed = info[TABLE + 3u * leaf + 2u] != 0u;
     let base = (block - info[TABLE + 3u * leaf]) * BLOCK;
-    // One case per leaf, each looping over this thread's elements of the block.
+    // One case per leaf: this thread's four elements of the block.
     switch leaf {
 {{ cases }}
         default: {}

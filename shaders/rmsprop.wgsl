@@ -28,7 +28,12 @@ const CENTERED: u32 = 8u;
 const MOMENTUM: u32 = 9u;
 const NESTEROV: u32 = 10u;
 
-fn update(g: f32, p: f32, s: ptr<function, array<f32, STATES>>, decayed: bool) -> f32 {
+fn update(
+    g: vec4<f32>,
+    p: vec4<f32>,
+    s: ptr<function, array<vec4<f32>, STATES>>,
+    decayed: bool,
+) -> vec4<f32> {
     // v_t = (1 - decay)·(g·g) + decay·v
     let v = (g * g) * hyper(KEEP) + (*s)[1] * hyper(DECAY);
     (*s)[1] = v;
@@ -52,7 +57,7 @@ fn update(g: f32, p: f32, s: ptr<function, array<f32, STATES>>, decayed: bool) -
     } else if (flag(BIAS_CORRECTION)) {
         n = v / hyper(C);
     }
-    var u: f32;
+    var u: vec4<f32>;
     if (flag(EPS_IN_SQRT)) {
         // u = -lr·((1 / sqrt(n + eps))·g)
         u = ((1.0 / sqrt(n + hyper(EPS))) * g) * hyper(NEG_LR);

@@ -14,7 +14,12 @@ const MU: u32 = 0u;        // momentum
 const NEG_LR: u32 = 1u;    // -learning_rate
 const NESTEROV: u32 = 2u;  // flag
 
-fn update(g: f32, p: f32, s: ptr<function, array<f32, STATES>>, decayed: bool) -> f32 {
+fn update(
+    g: vec4<f32>,
+    p: vec4<f32>,
+    s: ptr<function, array<vec4<f32>, STATES>>,
+    decayed: bool,
+) -> vec4<f32> {
     // t = g + μ·t
     let t = g + (*s)[0] * hyper(MU);
     (*s)[0] = t;

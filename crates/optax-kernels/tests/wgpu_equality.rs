@@ -42,7 +42,9 @@ fn values(seed: u64, n: usize) -> Vec<f32> {
         .collect()
 }
 
-/// 40 leaves: `w` 31×33, `b` [1], `s` rank 0, `big` 65537, and 36 vectors of 1..=700 elements.
+/// 40 leaves: `w` 31×33, `b` [1], `s` rank 0, `big` 65537, and 36 vectors: one of 4100 elements
+/// (five blocks of `vec4`s, the last one partial), the others of 1..=700 elements (some a
+/// multiple of 4, bound as `vec4`s, the others as float32s).
 fn tree(device: &Device, seed: u64, poison: Option<f32>) -> Tree {
     let mut leaf = 0u64;
     let mut next = |n: usize| {
@@ -69,7 +71,7 @@ fn tree(device: &Device, seed: u64, poison: Option<f32>) -> Tree {
             Tensor::<1>::from_data(TensorData::new(big, [65537]), device),
         );
     for i in 0..36 {
-        let n = (i * 97) % 700 + 1;
+        let n = if i == 0 { 4100 } else { (i * 97) % 700 + 1 };
         b = b.leaf(
             format!("v{i:02}"),
             Tensor::<1>::from_data(TensorData::new(next(n), [n]), device),

@@ -12,7 +12,9 @@ use cubecl::prelude::{CubeCount, CubeDim};
 use cubecl::server::{Handle, KernelArguments};
 
 use super::extension::{FusedStepOps, StepLaunch, StepTensors};
-use super::source::{NormFinishKernel, NormKernel, StepKernel, Written, BLOCK, WORKGROUP};
+use super::source::{
+    vec4_mask, NormFinishKernel, NormKernel, StepKernel, Written, BLOCK, WORKGROUP,
+};
 
 /// The most leaves one dispatch updates (the `switch` of the shader has one case per leaf).
 pub(crate) const MAX_GROUP: usize = 16;
@@ -108,6 +110,7 @@ fn global_norm(grads: &[CubeTensor]) -> Handle {
             first,
             NormKernel {
                 leaves: group.len(),
+                vec4: vec4_mask(&lens),
             },
             cube_count(n_blocks),
             buffers,
@@ -137,14 +140,15 @@ impl FusedStepOps for CubeBackend {
         let mut header = launch_args.header.to_vec();
         header.push(launch_args.clip_max_norm.unwrap_or(0.0).to_bits());
 
-        let kernel = |leaves| StepKernel {
+        let kernel = |lens: &[usize]| StepKernel {
             rule: launch_args.rule,
             present: launch_args.present,
-            leaves,
+            leaves: lens.len(),
             written: launch_args.written,
             clip: norm.is_some(),
+            vec4: vec4_mask(lens),
         };
-        let k = group_size(first, kernel(1).per_leaf(), 2);
+        let k = group_size(first, kernel(&[0]).per_leaf(), 2);
         let kinds = states.len() / n;
         let mut start = 0;
         while start < n {
@@ -163,7 +167,7 @@ impl FusedStepOps for CubeBackend {
                 }
                 buffers.extend((0..kinds).map(|j| states[j * n + i].handle.clone()));
             }
-            launch(first, kernel(end - start), cube_count(n_blocks), buffers);
+            launch(first, kernel(&lens), cube_count(n_blocks), buffers);
             start = end;
         }
         StepTensors {

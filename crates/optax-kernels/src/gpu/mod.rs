@@ -121,8 +121,9 @@ pub(crate) fn step(step: GpuStep<'_>, states: Vec<Option<&mut [Tensor<1>]>>, rul
         decayed: rule.decayed,
         clip_max_norm: rule.clip_max_norm,
     };
-    // Stands in the caller's slots while their tensors are with the kernel.
-    let hole = Tensor::<1>::zeros([1], &step.written[0].device());
+    // Stands in the caller's slots while their tensors are with the kernel: an empty host
+    // tensor, so that a step allocates nothing on the device for it.
+    let hole = crate::flex::placeholder();
     let take = |slots: &mut [Tensor<1>]| -> Vec<_> {
         slots
             .iter_mut()

@@ -6,7 +6,7 @@ use cubecl::prelude::KernelId;
 
 /// Threads per workgroup.
 pub(crate) const WORKGROUP: u32 = 256;
-/// Elements per thread in one block.
+/// Elements per thread in one block: one `vec4<f32>`.
 pub(crate) const PER_THREAD: u32 = 4;
 /// Elements per block (one workgroup).
 pub(crate) const BLOCK: u32 = WORKGROUP * PER_THREAD;
@@ -67,6 +67,8 @@ pub(crate) struct StepKernel {
     pub leaves: usize,
     pub written: Written,
     pub clip: bool,
+    /// The leaves bound as `vec4<f32>`s ([`vec4_mask`]).
+    pub vec4: u16,
 }
 
 impl StepKernel {
@@ -83,11 +85,109 @@ impl StepKernel {
     }
 }
 
-/// A storage buffer binding. Read-only operands are declared `read_write` too: Burn's memory
-/// pool places several tensors in one wgpu buffer, and a dispatch may not use one buffer both
-/// read-only and read-write.
-fn storage(binding: usize, name: &str) -> String {
-    format!("@group(0) @binding({binding}) var<storage, read_write> {name}: array<f32>;\n")
+/// A storage buffer binding of float32s, or of `vec4<f32>`s when `vec4`. Read-only operands
+/// are declared `read_write` too: Burn's memory pool places several tensors in one wgpu
+/// buffer, and a dispatch may not use one buffer both read-only and read-write.
+fn storage(binding: usize, name: &str, vec4: bool) -> String {
+    let element = if vec4 { "vec4<f32>" } else { "f32" };
+    format!("@group(0) @binding({binding}) var<storage, read_write> {name}: array<{element}>;\n")
+}
+
+/// Whether a leaf of `len` elements is bound as `vec4<f32>`s: its length is a multiple of 4.
+pub(crate) fn is_vec4(len: usize) -> bool {
+    len % 4 == 0
+}
+
+/// The leaves of a group bound as `vec4<f32>`s, one bit per leaf.
+pub(crate) fn vec4_mask(lens: &[usize]) -> u16 {
+    lens.iter()
+        .enumerate()
+        .filter(|&(_, &n)| is_vec4(n))
+        .fold(0, |mask, (k, _)| mask | 1 << k)
+}
+
+/// The operands of one leaf in a step kernel: `(name of the binding, expression of the value
+/// in the update)`.
+struct LeafIo {
+    /// The gradient's binding.
+    g: String,
+    /// The parameters' binding, when read.
+    p: Option<String>,
+    /// The present states: (index in `s`, binding).
+    states: Vec<(usize, String)>,
+    written: Written,
+}
+
+impl LeafIo {
+    /// One `case` of the frame's switch when the leaf is bound as `vec4<f32>`s: this thread's
+    /// four consecutive elements are one vector load and store per operand.
+    fn vec4_case(&self, k: usize) -> String {
+        let (g, at) = (&self.g, "[i]");
+        let mut load = String::new();
+        let mut store = String::new();
+        for (j, name) in &self.states {
+            load += &format!("s[{j}] = {name}{at}; ");
+            store += &format!("{name}{at} = s[{j}]; ");
+        }
+        let p = match &self.p {
+            Some(p) => format!("{p}{at}"),
+            None => "vec4<f32>(0.0)".into(),
+        };
+        let write = self.write("[i]", "u", "p");
+        format!(
+            "        case {k}u: {{
+            let i = base / 4u + lid;
+            if (i < len / 4u) {{
+                var s: array<vec4<f32>, STATES>;
+                {load}let p = {p};
+                let u = update(clipped({g}{at}), p, &s, decayed);
+                {store}{write}
+            }}
+        }}
+"
+        )
+    }
+
+    /// One `case` when the leaf is bound as float32s: this thread's four elements, a
+    /// workgroup apart, are gathered into vectors, updated, and scattered back.
+    fn scalar_case(&self, k: usize) -> String {
+        let mut gather = format!("g[j] = {}[i]; ", self.g);
+        let mut scatter = String::new();
+        if let Some(p) = &self.p {
+            gather += &format!("p[j] = {p}[i]; ");
+        }
+        for (j, name) in &self.states {
+            gather += &format!("s[{j}][j] = {name}[i]; ");
+            scatter += &format!("{name}[i] = s[{j}][j]; ");
+        }
+        let write = self.write("[i]", "u[j]", "p[j]");
+        format!(
+            "        case {k}u: {{
+            var g = vec4<f32>(0.0);
+            var p = vec4<f32>(0.0);
+            var s: array<vec4<f32>, STATES>;
+            for (var j = 0u; j < PER_THREAD; j = j + 1u) {{
+                let i = base + j * WG + lid;
+                if (i < len) {{ {gather}}}
+            }}
+            let u = update(clipped(g), p, &s, decayed);
+            for (var j = 0u; j < PER_THREAD; j = j + 1u) {{
+                let i = base + j * WG + lid;
+                if (i < len) {{ {scatter}{write} }}
+            }}
+        }}
+"
+        )
+    }
+
+    /// The store of the written tensor.
+    fn write(&self, at: &str, u: &str, p: &str) -> String {
+        match (self.written, &self.p) {
+            // p_t = p_{t-1} + u_t
+            (Written::Params, Some(name)) => format!("{name}{at} = {p} + {u};"),
+            _ => format!("{}{at} = {u};", self.g),
+        }
+    }
 }
 
 impl KernelSource for StepKernel {
@@ -95,53 +195,45 @@ impl KernelSource for StepKernel {
         let states = self.rule.states();
         let mut bindings = String::new();
         let mut next = 1;
-        let mut bind = |name: &str| {
-            bindings += &storage(next, name);
+        let mut bind = |name: &str, vec4: bool| {
+            bindings += &storage(next, name, vec4);
             next += 1;
+            name.to_string()
         };
         if self.clip {
-            bind("norm");
+            bind("norm", false);
         }
         let mut cases = String::new();
         for k in 0..self.leaves {
+            let vec4 = self.vec4 & (1 << k) != 0;
             let (p, g) = (format!("p{k}"), format!("g{k}"));
-            let p_value = match self.written {
+            let (g, p) = match self.written {
                 Written::Params => {
-                    bind(&p);
-                    bind(&g);
-                    format!("{p}[i]")
+                    let p = bind(&p, vec4);
+                    (bind(&g, vec4), Some(p))
                 }
                 Written::Updates { reads_params } => {
-                    bind(&g);
-                    if reads_params {
-                        bind(&p);
-                        format!("{p}[i]")
-                    } else {
-                        "0.0".to_string()
-                    }
+                    let g = bind(&g, vec4);
+                    (g, reads_params.then(|| bind(&p, vec4)))
                 }
             };
-            let mut load = String::new();
-            let mut store = String::new();
-            for (j, state) in states.iter().enumerate() {
-                if self.present[j] {
-                    let name = format!("{state}{k}");
-                    bind(&name);
-                    load += &format!("s[{j}] = {name}[i]; ");
-                    store += &format!("{name}[i] = s[{j}]; ");
-                }
-            }
-            let write = match self.written {
-                // p_t = p_{t-1} + u_t
-                Written::Params => format!("{p}[i] = {p}[i] + u;"),
-                Written::Updates { .. } => format!("{g}[i] = u;"),
+            let states = states
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| self.present[j])
+                .map(|(j, state)| (j, bind(&format!("{state}{k}"), vec4)))
+                .collect();
+            let io = LeafIo {
+                g,
+                p,
+                states,
+                written: self.written,
             };
-            cases += &format!(
-                "        case {k}u: {{\n            for (var j = 0u; j < PER_THREAD; j = j + 1u) {{\n                \
-                 let i = base + j * WG + lid;\n                if (i < len) {{\n                    \
-                 var s: array<f32, STATES>;\n                    {load}let u = update(clipped({g}[i]), {p_value}, &s, decayed);\n                    \
-                 {store}{write}\n                }}\n            }}\n        }}\n"
-            );
+            cases += &if vec4 {
+                io.vec4_case(k)
+            } else {
+                io.scalar_case(k)
+            };
         }
         let clip = if self.clip {
             // clip_by_global_norm: g if ‖g‖ < max_norm, else (g / ‖g‖)·max_norm (a NaN norm clips)
@@ -175,6 +267,8 @@ impl KernelSource for StepKernel {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct NormKernel {
     pub leaves: usize,
+    /// The leaves bound as `vec4<f32>`s ([`vec4_mask`]).
+    pub vec4: u16,
 }
 
 impl KernelSource for NormKernel {
@@ -182,8 +276,31 @@ impl KernelSource for NormKernel {
         let mut bindings = String::new();
         let mut cases = String::new();
         for k in 0..self.leaves {
-            bindings += &storage(2 + k, &format!("g{k}"));
-            cases += &format!("                case {k}u: {{ g = g{k}[i]; }}\n");
+            let vec4 = self.vec4 & (1 << k) != 0;
+            bindings += &storage(2 + k, &format!("g{k}"), vec4);
+            // Σ g² of this thread's four elements
+            cases += &if vec4 {
+                format!(
+                    "        case {k}u: {{
+            let i = base / 4u + lid;
+            if (i < len / 4u) {{
+                let g = g{k}[i];
+                s = ((g.x * g.x + g.y * g.y) + g.z * g.z) + g.w * g.w;
+            }}
+        }}
+"
+                )
+            } else {
+                format!(
+                    "        case {k}u: {{
+            for (var j = 0u; j < PER_THREAD; j = j + 1u) {{
+                let i = base + j * WG + lid;
+                if (i < len) {{ let g = g{k}[i]; s = s + g * g; }}
+            }}
+        }}
+"
+                )
+            };
         }
         SourceTemplate::new(GLOBAL_NORM)
             .register("bindings", bindings)
@@ -195,7 +312,7 @@ impl KernelSource for NormKernel {
     }
 
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info(self.leaves)
+        KernelId::new::<Self>().info(*self)
     }
 
     fn lang(&self) -> &'static str {
