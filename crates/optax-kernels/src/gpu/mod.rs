@@ -123,7 +123,7 @@ pub(crate) fn step(step: GpuStep<'_>, states: Vec<Option<&mut [Tensor<1>]>>, rul
     };
     // Stands in the caller's slots while their tensors are with the kernel: an empty host
     // tensor, so that a step allocates nothing on the device for it.
-    let hole = crate::flex::placeholder();
+    let hole = crate::cpu::Cpu::Flex.placeholder();
     let take = |slots: &mut [Tensor<1>]| -> Vec<_> {
         slots
             .iter_mut()
