@@ -2,7 +2,7 @@
 //! from them.
 //!
 //! Every constant is rounded to float32 exactly where the reference transforms of optax-core
-//! round it (a host `f64` reaches a flex tensor op as `value as f32`), so that a fused step
+//! round it (a host `f64` reaches a CPU tensor op as `value as f32`), so that a fused step
 //! computes the same float32 operations, in the same order, as the unfused chain:
 //!
 //! ```text

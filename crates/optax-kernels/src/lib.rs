@@ -7,13 +7,14 @@
 //! `p, g, m, v` and writes `p, m, v` (28 bytes per parameter) instead of the ~10 passes of
 //! the tensor-op chain.
 //!
-//! Devices: the flex CPU device runs a multi-threaded, vectorized Rust loop, in place where
-//! a buffer is not shared; a wgpu device runs the WGSL compute shaders of `shaders/`, a
-//! group of leaves per dispatch, launched through a Burn backend extension (see
-//! `docs/kernels.md`). Every other device, autodiff tensors and non-float32 dtypes return
-//! [`FusedError::Unsupported`] *before anything is touched*, so a caller falls back to its
-//! reference path. On wgpu the global norm of a clipped step stays on the device, so the
-//! [`StepReport`] carries no norm there.
+//! Devices: the flex CPU device, and the ndarray CPU device with the `ndarray` feature, run
+//! a multi-threaded, vectorized Rust loop, in place where a buffer is not shared (the same
+//! engine: only the access to each backend's buffers differs); a wgpu device runs the WGSL
+//! compute shaders of `shaders/`, a group of leaves per dispatch, launched through a Burn
+//! backend extension (see `docs/kernels.md`). Every other device, autodiff tensors and
+//! non-float32 dtypes return [`FusedError::Unsupported`] *before anything is touched*, so a
+//! caller falls back to its reference path. On wgpu the global norm of a clipped step stays
+//! on the device, so the [`StepReport`] carries no norm there.
 //!
 //! Two outputs ([`Target`]): the parameters updated in place (`update` + `apply_updates` in
 //! one pass), or Optax's updates (`update` alone; the updates are written over the
@@ -23,8 +24,8 @@
 //! are plain host numbers ([`AdamHyper`], [`RmsPropHyper`], [`SgdHyper`]) and the float32
 //! constants are derived exactly as optax-core derives them.
 
+mod cpu;
 mod engine;
-mod flex;
 mod gpu;
 mod hyper;
 pub mod roofline;
@@ -32,18 +33,21 @@ mod rules;
 
 use burn::tensor::Tensor;
 
+use cpu::{Cpu, ReadLeaf, RwLeaf};
 use engine::{ClipScale, Output, Piece, Stream};
-use flex::{is_flex_f32, placeholder, ReadLeaf, RwLeaf};
 
-pub use flex::is_flex;
+pub use cpu::is_flex;
+#[cfg(feature = "ndarray")]
+pub use cpu::is_ndarray;
 pub use gpu::{dispatches as wgpu_dispatches, is_wgpu};
 pub use hyper::{bias_correction, safe_increment, AdamHyper, RmsPropHyper, SgdHyper};
 
 /// Why a fused step did not run. Nothing was modified in either case.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FusedError {
-    /// The tensors are not float32 tensors of the flex device (another device, autodiff,
-    /// another dtype): use the reference path.
+    /// The tensors are not float32 tensors of one supported device (flex, ndarray with the
+    /// `ndarray` feature, wgpu; not another device, autodiff or another dtype): use the
+    /// reference path.
     Unsupported(String),
     /// The operands do not fit together (lengths, mask, a missing operand): a caller bug.
     Mismatch(String),
@@ -97,31 +101,35 @@ pub struct StepReport {
 /// Where a step's tensors live, and so which kernels run it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Place {
-    /// The multi-threaded CPU engine.
-    Flex,
+    /// The multi-threaded CPU engine, on flex or ndarray.
+    Cpu(Cpu),
     /// The WGSL kernels.
     Wgpu,
 }
 
 impl Place {
-    /// Where the step's first written tensor lives (flex when it is neither: the checks
-    /// then report the tensors as unsupported).
+    /// Where the step's first written tensor lives (flex when it is none of the devices:
+    /// the checks then report the tensors as unsupported).
     fn of(target: &Target<'_>) -> Self {
         let first = match target {
             Target::Params { params, .. } => params.first(),
             Target::Updates { grads, .. } => grads.first(),
         };
-        if first.is_some_and(gpu::is_wgpu_f32) {
-            Place::Wgpu
-        } else {
-            Place::Flex
+        Self::of_first(first)
+    }
+
+    fn of_first(first: Option<&Tensor<1>>) -> Self {
+        match first {
+            Some(t) if gpu::is_wgpu_f32(t) => Place::Wgpu,
+            Some(t) => Place::Cpu(Cpu::of(&t.device())),
+            None => Place::Cpu(Cpu::Flex),
         }
     }
 
     /// Whether `t` can take part in a step here.
     fn holds(self, t: &Tensor<1>) -> bool {
         match self {
-            Place::Flex => is_flex_f32(t),
+            Place::Cpu(cpu) => cpu.holds(t),
             Place::Wgpu => gpu::is_wgpu_f32(t),
         }
     }
@@ -131,8 +139,10 @@ impl Place {
             return Ok(());
         }
         let needs = match self {
-            Place::Flex => "the fused CPU path needs float32 tensors of Device::flex()",
-            Place::Wgpu => "the fused wgpu path needs float32 tensors of one wgpu device",
+            Place::Cpu(cpu) => {
+                format!("the fused CPU path needs float32 tensors of {}", cpu.name())
+            }
+            Place::Wgpu => "the fused wgpu path needs float32 tensors of one wgpu device".into(),
         };
         Err(FusedError::Unsupported(format!(
             "{name}: {needs} without autodiff"
@@ -160,12 +170,14 @@ fn check_lens(name: &str, ts: &[Tensor<1>], lens: &[usize]) -> Result<(), FusedE
 }
 
 /// The global L2 norm of `grads`, `sqrt(Σ g²)` over all leaves (`optax.global_norm`),
-/// computed exactly as optax-core's reference `clip_by_global_norm` computes it on flex:
-/// float32 squares, each leaf summed by flex's float32 `sum`, the leaf sums added in float32
-/// in leaf order, the square root in float32.
+/// computed exactly as optax-core's reference `clip_by_global_norm` computes it on a CPU
+/// device (flex, or ndarray with the `ndarray` feature): float32 squares, each leaf summed by
+/// the device's float32 `sum`, the leaf sums added in float32 in leaf order, the square root
+/// in float32. Other devices are [`FusedError::Unsupported`].
 pub fn global_norm(grads: &[Tensor<1>]) -> Result<f32, FusedError> {
-    Place::Flex.check("grads", grads)?;
-    flex::reference_norm(grads)
+    let cpu = grads.first().map_or(Cpu::Flex, |g| Cpu::of(&g.device()));
+    Place::Cpu(cpu).check("grads", grads)?;
+    cpu::reference_norm(grads)
 }
 
 /// The checked operands of a step, taken out of the caller's slots.
@@ -224,8 +236,9 @@ fn check_state(
     check_lens(name, state, lens)
 }
 
-/// Takes the operands of a checked target.
+/// Takes the operands of a target checked to be on `cpu`.
 fn take_target<'t>(
+    cpu: Cpu,
     target: Target<'t>,
     hole: &Tensor<1>,
     needs_params: bool,
@@ -235,10 +248,13 @@ fn take_target<'t>(
             let lens = params.iter().map(|t| t.dims()[0]).collect();
             let ops = Operands {
                 out: Output::Params,
-                g_read: grads.iter().map(ReadLeaf::new).collect(),
+                g_read: grads.iter().map(|t| ReadLeaf::new(cpu, t)).collect(),
                 g_rw: Vec::new(),
                 p_read: Vec::new(),
-                p_rw: params.iter_mut().map(|t| RwLeaf::take(t, hole)).collect(),
+                p_rw: params
+                    .iter_mut()
+                    .map(|t| RwLeaf::take(cpu, t, hole))
+                    .collect(),
                 lens,
             };
             (ops, TargetSlots(params))
@@ -246,13 +262,16 @@ fn take_target<'t>(
         Target::Updates { grads, params } => {
             let lens = grads.iter().map(|t| t.dims()[0]).collect();
             let p_read = match params {
-                Some(p) if needs_params => p.iter().map(ReadLeaf::new).collect(),
+                Some(p) if needs_params => p.iter().map(|t| ReadLeaf::new(cpu, t)).collect(),
                 _ => Vec::new(),
             };
             let ops = Operands {
                 out: Output::Updates,
                 g_read: Vec::new(),
-                g_rw: grads.iter_mut().map(|t| RwLeaf::take(t, hole)).collect(),
+                g_rw: grads
+                    .iter_mut()
+                    .map(|t| RwLeaf::take(cpu, t, hole))
+                    .collect(),
                 p_read,
                 p_rw: Vec::new(),
                 lens,
@@ -321,11 +340,11 @@ struct StateOps<'s> {
 }
 
 impl<'s> StateOps<'s> {
-    fn take(states: Vec<&'s mut [Tensor<1>]>, hole: &Tensor<1>) -> Self {
+    fn take(cpu: Cpu, states: Vec<&'s mut [Tensor<1>]>, hole: &Tensor<1>) -> Self {
         let mut slots = states;
         let leaves = slots
             .iter_mut()
-            .map(|s| s.iter_mut().map(|t| RwLeaf::take(t, hole)).collect())
+            .map(|s| s.iter_mut().map(|t| RwLeaf::take(cpu, t, hole)).collect())
             .collect();
         Self { slots, leaves }
     }
@@ -367,7 +386,7 @@ fn clip_scale(
         return Ok(None);
     };
     let max_norm = max_norm as f32;
-    let norm = flex::reference_norm(target_grads(target))?;
+    let norm = cpu::reference_norm(target_grads(target))?;
     report.global_norm = Some(norm);
     // clip_by_global_norm: keep u when n < max_norm, else (u / n)·max_norm (NaN n clips).
     let keep = norm < max_norm;
@@ -376,8 +395,9 @@ fn clip_scale(
     Ok(clipped.then_some(ClipScale { norm, max_norm }))
 }
 
-/// Runs `rule` with `NS` state operands over the checked target.
+/// Runs `rule` with `NS` state operands over the target, checked to be on `cpu`.
 fn run_step<R: engine::Rule<NS>, const NS: usize>(
+    cpu: Cpu,
     rule: &R,
     target: Target<'_>,
     states: [Option<&mut [Tensor<1>]>; NS],
@@ -387,12 +407,12 @@ fn run_step<R: engine::Rule<NS>, const NS: usize>(
 ) -> Result<StepReport, FusedError> {
     let mut report = StepReport::default();
     let scale = clip_scale(&target, clip, &mut report)?;
-    let hole = placeholder();
-    let (mut ops, slots) = take_target(target, &hole, needs_params);
+    let hole = cpu.placeholder();
+    let (mut ops, slots) = take_target(cpu, target, &hole, needs_params);
 
     let present: [bool; NS] = std::array::from_fn(|j| states[j].is_some());
     let given: Vec<&mut [Tensor<1>]> = states.into_iter().flatten().collect();
-    let mut st = StateOps::take(given, &hole);
+    let mut st = StateOps::take(cpu, given, &hole);
     let out = ops.out;
     {
         let lens = ops.lens.clone();
@@ -486,7 +506,8 @@ pub fn adam(
                 rule,
             ))
         }
-        Place::Flex => run_step(
+        Place::Cpu(cpu) => run_step(
+            cpu,
             &rules::AdamRule(hyper.consts()),
             target,
             [Some(mu), Some(nu)],
@@ -573,7 +594,8 @@ pub fn rmsprop(
             };
             Ok(wgpu_step(target, vec![mu, Some(nu), trace], false, rule))
         }
-        Place::Flex => run_step(
+        Place::Cpu(cpu) => run_step(
+            cpu,
             &rules::RmsPropRule(hyper.consts()),
             target,
             [mu, Some(nu), trace],
@@ -605,7 +627,8 @@ pub fn sgd(
             };
             Ok(wgpu_step(target, vec![Some(trace)], false, rule))
         }
-        Place::Flex => run_step(
+        Place::Cpu(cpu) => run_step(
+            cpu,
             &rules::SgdRule(hyper.consts()),
             target,
             [Some(trace)],

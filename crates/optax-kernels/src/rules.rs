@@ -2,8 +2,8 @@
 //!
 //! Each rule repeats, operation for operation, the float32 arithmetic of optax-core's
 //! reference transforms (named in the comments), so that a fused step rounds exactly as the
-//! unfused chain on the flex device: Rust never contracts `a * b + c` into an FMA, and the
-//! operands keep the reference's association. The block loops have a fixed trip count over
+//! unfused chain on the CPU devices (flex, ndarray): Rust never contracts `a * b + c` into an
+//! FMA, and the operands keep the reference's association. The block loops have a fixed trip count over
 //! stack arrays, which the compiler vectorizes (`sqrt` and `/` are the IEEE instructions).
 
 use crate::engine::{Rule, B};
