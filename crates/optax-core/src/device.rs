@@ -32,7 +32,9 @@ pub fn by_name(name: &str) -> Result<Device> {
     match name {
         "cpu" | "flex" => Ok(cpu()),
         "wgpu" => wgpu(),
+        // burn-ndarray is deprecated upstream; the `ndarray` feature opts in.
         #[cfg(feature = "ndarray")]
+        #[allow(deprecated)]
         "ndarray" => Ok(Device::ndarray()),
         #[cfg(not(feature = "ndarray"))]
         "ndarray" => Err(OptaxError::invalid(

@@ -109,9 +109,9 @@ impl AdamW {
     }
 
     /// Whether the fused multi-tensor kernel may run the step (default `true`; not an Optax
-    /// argument). It runs only on the flex device with host-number (or schedule)
-    /// hyperparameters and no `mu_dtype`, with the same results and state as the chain;
-    /// `false` forces the chain.
+    /// argument). It runs only on the flex, ndarray (`ndarray` feature) or wgpu device with
+    /// host-number (or schedule) hyperparameters and no `mu_dtype`, with the same results and
+    /// state as the chain; `false` forces the chain.
     pub fn fused(mut self, fused: bool) -> Self {
         self.fused = fused;
         self

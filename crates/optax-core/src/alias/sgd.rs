@@ -68,9 +68,10 @@ impl Sgd {
     }
 
     /// Whether the fused multi-tensor kernel may run a step with momentum (default `true`;
-    /// not an Optax argument). It runs only on the flex device with a host-number momentum
-    /// (the learning rate may be a schedule) and no `accumulator_dtype`, with the same results
-    /// and state as the chain; `false` forces the chain.
+    /// not an Optax argument). It runs only on the flex, ndarray (`ndarray` feature) or wgpu
+    /// device with a host-number momentum (the learning rate may be a schedule) and no
+    /// `accumulator_dtype`, with the same results and state as the chain; `false` forces the
+    /// chain.
     pub fn fused(mut self, fused: bool) -> Self {
         self.fused = fused;
         self

@@ -19,18 +19,21 @@
 //! g_t = (g_t / n) · max_norm     otherwise (a NaN norm clips, as in Optax)
 //! ```
 //!
-//! A step runs in the kernel when the updates are float32 flex tensors without autodiff and
-//! the state has the chain's structure; the kernel itself checks every leaf again before it
-//! touches anything. Otherwise the reference chain runs (and reports any error as the chain
-//! does). `update` leaves the caller's state as it was (the kernel writes fresh moments);
-//! `update_in_place` takes the moments out of the state, so the kernel updates their buffers
-//! in place when the state holds the only reference to them.
+//! A step runs in the kernel when the updates are float32 tensors of flex, of ndarray (with
+//! the `ndarray` feature) or of a wgpu device, without autodiff, and the state has the chain's
+//! structure; the kernel itself checks every leaf again before it touches anything. Otherwise
+//! the reference chain runs (and reports any error as the chain does). `update` leaves the
+//! caller's state as it was (the kernel writes fresh moments); `update_in_place` takes the
+//! moments out of the state, so the kernel updates their buffers in place when the state
+//! holds the only reference to them.
 //!
 //! [`FusedAdam`]: super::FusedAdam
 //! [`FusedRmsprop`]: super::FusedRmsprop
 //! [`FusedSgd`]: super::FusedSgd
 
 use burn::tensor::{DType, Tensor};
+#[cfg(feature = "ndarray")]
+use optax_kernels::is_ndarray;
 use optax_kernels::{FusedError, StepReport};
 
 use crate::combine::chain_unfused;
@@ -150,13 +153,21 @@ fn count_fused_step(_clipped: bool) {
     });
 }
 
-/// Whether the updates live where the kernels run: the flex CPU device or a wgpu device
-/// (checked again, leaf by leaf, by the kernel before it touches anything).
+/// Whether the updates live where the kernels run: the flex CPU device, the ndarray CPU
+/// device (with the `ndarray` feature) or a wgpu device (checked again, leaf by leaf, by the
+/// kernel before it touches anything).
 fn device_allows(updates: &Tree) -> bool {
     updates.leaves().first().is_some_and(|t| {
         let d = t.device();
-        t.dtype() == DType::F32 && (optax_kernels::is_flex(&d) || optax_kernels::is_wgpu(&d))
+        t.dtype() == DType::F32
+            && (optax_kernels::is_flex(&d) || is_ndarray(&d) || optax_kernels::is_wgpu(&d))
     })
+}
+
+/// Without the `ndarray` feature no tensor is on the ndarray device.
+#[cfg(not(feature = "ndarray"))]
+fn is_ndarray(_: &burn::tensor::Device) -> bool {
+    false
 }
 
 /// A checked step: the plan, the members' next states, the moment trees of the state.

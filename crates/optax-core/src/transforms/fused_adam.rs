@@ -12,18 +12,19 @@
 //! u_t = -lr_t · (m̂_t / (sqrt(v_t / (1 - b2^t) + eps_root) + eps) + wd_t·mask·p_t)
 //! ```
 //!
-//! The kernel repeats the chain's float32 operations in the same order, so on the flex device
-//! the result is the reference's bit for bit. The state is the chain's state, field for field
-//! (`(ScaleByAdamState(count, mu, nu), <decay state>, <lr state>)`), so `init`, save/load and
-//! `State::get` are unchanged and a state moves freely between the two paths.
+//! The kernel repeats the chain's float32 operations in the same order, so on the CPU devices
+//! (flex, ndarray) the result is the reference's bit for bit. The state is the chain's state,
+//! field for field (`(ScaleByAdamState(count, mu, nu), <decay state>, <lr state>)`), so `init`,
+//! save/load and `State::get` are unchanged and a state moves freely between the two paths.
 //!
 //! When the fused path is taken: the alias was built with host numbers (`b1`, `b2`, `eps`,
 //! `eps_root`; the learning rate and weight decay may be schedules, evaluated on the host),
 //! `mu_dtype` is `None`, the alias was not built with `.fused(false)`, and at each update the
-//! leaves are float32 tensors of the flex device without autodiff. Otherwise (another
-//! device, tensor hyperparameters of a learned optimizer, autodiff) the chain runs.
-//! `chain(clip_by_global_norm(max_norm), adamw(..))` runs the clip in the same kernel call
-//! (see `fused.rs`, which also describes `update` and `update_in_place`).
+//! leaves are float32 tensors of the flex device, the ndarray device (`ndarray` feature) or a
+//! wgpu device, without autodiff. Otherwise (another device, tensor hyperparameters of a
+//! learned optimizer, autodiff) the chain runs. `chain(clip_by_global_norm(max_norm), adamw(..))`
+//! runs the clip in the same kernel call (see `fused.rs`, which also describes `update` and
+//! `update_in_place`).
 
 use burn::tensor::{DType, Tensor};
 use optax_kernels::{AdamHyper, FusedError, StepReport, Target};

@@ -15,16 +15,18 @@
 //! t_t = u_t + μ·t_{t-1};   u_t = t_t   or   u_t + μ·t_t    (momentum; nesterov)
 //! ```
 //!
-//! The kernel repeats the chain's float32 operations in the same order, so on the flex device
-//! the result is the reference's bit for bit. The state is the chain's state, field for field:
-//! `(ScaleByRmsState(nu) | ScaleByRmsWithCountState(count, nu) | ScaleByRStdDevState(mu, nu)
-//! | ScaleByRStdDevWithCountState(count, mu, nu), <lr state>, TraceState(trace) | EmptyState)`.
+//! The kernel repeats the chain's float32 operations in the same order, so on the CPU devices
+//! (flex, ndarray) the result is the reference's bit for bit. The state is the chain's state,
+//! field for field: `(ScaleByRmsState(nu) | ScaleByRmsWithCountState(count, nu)
+//! | ScaleByRStdDevState(mu, nu) | ScaleByRStdDevWithCountState(count, mu, nu), <lr state>,
+//! TraceState(trace) | EmptyState)`.
 //!
 //! When the fused path is taken: `decay`, `eps` and `momentum` are host numbers (the learning
 //! rate may be a schedule), the alias was not built with `.fused(false)`, and at each update
-//! the leaves are float32 tensors of the flex device without autodiff. Otherwise the chain
-//! runs. `chain(clip_by_global_norm(max_norm), rmsprop(..))` runs the clip in the same kernel
-//! call (see `fused.rs`, which also describes `update` and `update_in_place`).
+//! the leaves are float32 tensors of the flex device, the ndarray device (`ndarray` feature) or
+//! a wgpu device, without autodiff. Otherwise the chain runs.
+//! `chain(clip_by_global_norm(max_norm), rmsprop(..))` runs the clip in the same kernel call
+//! (see `fused.rs`, which also describes `update` and `update_in_place`).
 
 use burn::tensor::Tensor;
 use optax_kernels::{FusedError, RmsPropHyper, StepReport, Target};

@@ -10,16 +10,17 @@
 //! u_t = -lr_t · (g_t + μ·t_t)       (nesterov)
 //! ```
 //!
-//! The kernel repeats the chain's float32 operations in the same order, so on the flex device
-//! the result is the reference's bit for bit. The state is the chain's state, field for field:
-//! `(TraceState(trace), <lr state>)`. Plain `sgd` (no momentum) is one scaling: nothing to fuse.
+//! The kernel repeats the chain's float32 operations in the same order, so on the CPU devices
+//! (flex, ndarray) the result is the reference's bit for bit. The state is the chain's state,
+//! field for field: `(TraceState(trace), <lr state>)`. Plain `sgd` (no momentum) is one
+//! scaling: nothing to fuse.
 //!
 //! When the fused path is taken: `momentum` is a host number (the learning rate may be a
 //! schedule), `accumulator_dtype` is `None`, the alias was not built with `.fused(false)`, and
-//! at each update the leaves are float32 tensors of the flex device without autodiff.
-//! Otherwise the chain runs. `chain(clip_by_global_norm(max_norm), sgd(..).momentum(..))` runs
-//! the clip in the same kernel call (see `fused.rs`, which also describes `update` and
-//! `update_in_place`).
+//! at each update the leaves are float32 tensors of the flex device, the ndarray device
+//! (`ndarray` feature) or a wgpu device, without autodiff. Otherwise the chain runs.
+//! `chain(clip_by_global_norm(max_norm), sgd(..).momentum(..))` runs the clip in the same
+//! kernel call (see `fused.rs`, which also describes `update` and `update_in_place`).
 
 use burn::tensor::{DType, Tensor};
 use optax_kernels::{FusedError, SgdHyper, StepReport, Target};

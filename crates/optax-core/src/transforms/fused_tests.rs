@@ -1,6 +1,8 @@
 //! The fused optimizers against their reference chains: same updates and states bit for bit,
 //! through `update` and `update_in_place`, with a step counter that fails these tests if the
-//! fused path silently stops being taken (or is taken where it must not be).
+//! fused path silently stops being taken (or is taken where it must not be). On every CPU
+//! device with a fused path: flex, and ndarray with the `ndarray` feature
+//! (`cargo test -p optax-core --features ndarray --lib fused`).
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -131,128 +133,144 @@ fn flex() -> Device {
     Device::flex()
 }
 
+/// The CPU devices with a fused path: flex, and ndarray with the `ndarray` feature.
+fn cpu_devices() -> Vec<Device> {
+    vec![
+        flex(),
+        // burn-ndarray is deprecated upstream; the `ndarray` feature opts in.
+        #[cfg(feature = "ndarray")]
+        #[allow(deprecated)]
+        Device::ndarray(),
+    ]
+}
+
 fn lr_schedule() -> Schedule {
     Schedule::new(|c| 0.01 / (1.0 + c as f64))
 }
 
 #[test]
 fn rmsprop_variants_take_the_fused_path() {
-    let d = flex();
-    for centered in [false, true] {
-        for momentum in [None, Some(0.9)] {
-            for (nesterov, bc, in_sqrt) in [(false, false, true), (true, true, false)] {
-                let opt = rmsprop(1e-2)
-                    .decay(0.95)
-                    .eps(1e-6)
-                    .initial_scale(0.1)
-                    .centered(centered)
-                    .momentum_opt(momentum.map(Hyper::from))
-                    .nesterov(nesterov)
-                    .bias_correction(bc)
-                    .eps_in_sqrt(in_sqrt);
-                let label = format!("centered={centered} momentum={momentum:?} bc={bc}");
-                let steps = run_pair(opt.clone(), opt.clone().fused(false), &d);
-                assert_eq!(steps, (6, 0), "{label}");
+    for d in cpu_devices() {
+        for centered in [false, true] {
+            for momentum in [None, Some(0.9)] {
+                for (nesterov, bc, in_sqrt) in [(false, false, true), (true, true, false)] {
+                    let opt = rmsprop(1e-2)
+                        .decay(0.95)
+                        .eps(1e-6)
+                        .initial_scale(0.1)
+                        .centered(centered)
+                        .momentum_opt(momentum.map(Hyper::from))
+                        .nesterov(nesterov)
+                        .bias_correction(bc)
+                        .eps_in_sqrt(in_sqrt);
+                    let label = format!("centered={centered} momentum={momentum:?} bc={bc}");
+                    let steps = run_pair(opt.clone(), opt.clone().fused(false), &d);
+                    assert_eq!(steps, (6, 0), "{label}");
+                }
             }
         }
+        let opt = rmsprop(lr_schedule()).centered(true).momentum(0.5);
+        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
     }
-    let opt = rmsprop(lr_schedule()).centered(true).momentum(0.5);
-    assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
 }
 
 #[test]
 fn sgd_momentum_takes_the_fused_path() {
-    let d = flex();
-    for nesterov in [false, true] {
-        let opt = sgd(1e-2).momentum(0.9).nesterov(nesterov);
+    for d in cpu_devices() {
+        for nesterov in [false, true] {
+            let opt = sgd(1e-2).momentum(0.9).nesterov(nesterov);
+            assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
+        }
+        let opt = sgd(lr_schedule()).momentum(-0.3);
         assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
+        // Plain SGD has nothing to fuse.
+        assert_eq!(run_pair(sgd(1e-2), sgd(1e-2).fused(false), &d), (0, 0));
     }
-    let opt = sgd(lr_schedule()).momentum(-0.3);
-    assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
-    // Plain SGD has nothing to fuse.
-    assert_eq!(run_pair(sgd(1e-2), sgd(1e-2).fused(false), &d), (0, 0));
 }
 
 #[test]
 fn adam_family_takes_the_fused_path() {
-    let d = flex();
-    let mask = Mask::by(|_, shape| shape.len() >= 2);
-    let opt = adamw(1e-2).weight_decay(0.1).mask(mask).nesterov(true);
-    assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
-    let opt = adam(lr_schedule());
-    assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
+    for d in cpu_devices() {
+        let mask = Mask::by(|_, shape| shape.len() >= 2);
+        let opt = adamw(1e-2).weight_decay(0.1).mask(mask).nesterov(true);
+        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
+        let opt = adam(lr_schedule());
+        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
+    }
 }
 
 #[test]
 fn clip_chains_fuse_the_clip() {
-    let d = flex();
-    // Gradient norms are about 8 here: 0.5 clips, 1e3 does not.
-    for max_norm in [0.5, 1e3] {
-        let a = adamw(1e-2).weight_decay(0.05);
+    for d in cpu_devices() {
+        // Gradient norms are about 8 here: 0.5 clips, 1e3 does not.
+        for max_norm in [0.5, 1e3] {
+            let a = adamw(1e-2).weight_decay(0.05);
+            let steps = run_pair(
+                chain![clip_by_global_norm(max_norm), a.clone()],
+                chain![clip_by_global_norm(max_norm), a.fused(false)],
+                &d,
+            );
+            assert_eq!(steps, (6, 6), "adamw, max_norm {max_norm}");
+            let r = rmsprop(1e-2).centered(true).momentum(0.9);
+            let steps = run_pair(
+                chain![clip_by_global_norm(max_norm), r.clone()],
+                chain![clip_by_global_norm(max_norm), r.fused(false)],
+                &d,
+            );
+            assert_eq!(steps, (6, 6), "rmsprop, max_norm {max_norm}");
+            let s = sgd(1e-2).momentum(0.9).nesterov(true);
+            // An alias built into a transformation fuses as well.
+            let steps = run_pair(
+                chain![clip_by_global_norm(max_norm), s.build()],
+                chain![clip_by_global_norm(max_norm), s.fused(false)],
+                &d,
+            );
+            assert_eq!(steps, (6, 6), "sgd, max_norm {max_norm}");
+        }
+        // Only the exact two-member pattern fuses; the optimizer alone still runs fused.
+        let a = adam(1e-2);
+        let tensor_norm = Tensor::<1>::from_floats([0.5], &d);
         let steps = run_pair(
-            chain![clip_by_global_norm(max_norm), a.clone()],
-            chain![clip_by_global_norm(max_norm), a.fused(false)],
+            chain![clip_by_global_norm(tensor_norm.clone()), a.clone()],
+            chain![clip_by_global_norm(tensor_norm), a.clone().fused(false)],
             &d,
         );
-        assert_eq!(steps, (6, 6), "adamw, max_norm {max_norm}");
-        let r = rmsprop(1e-2).centered(true).momentum(0.9);
+        assert_eq!(steps, (6, 0), "a tensor max_norm is not fused");
         let steps = run_pair(
-            chain![clip_by_global_norm(max_norm), r.clone()],
-            chain![clip_by_global_norm(max_norm), r.fused(false)],
+            chain![
+                clip_by_global_norm(0.5),
+                a.clone(),
+                crate::transforms::identity()
+            ],
+            chain![
+                clip_by_global_norm(0.5),
+                a.clone().fused(false),
+                crate::transforms::identity()
+            ],
             &d,
         );
-        assert_eq!(steps, (6, 6), "rmsprop, max_norm {max_norm}");
-        let s = sgd(1e-2).momentum(0.9).nesterov(true);
-        // An alias built into a transformation fuses as well.
-        let steps = run_pair(
-            chain![clip_by_global_norm(max_norm), s.build()],
-            chain![clip_by_global_norm(max_norm), s.fused(false)],
-            &d,
-        );
-        assert_eq!(steps, (6, 6), "sgd, max_norm {max_norm}");
+        assert_eq!(steps, (6, 0), "three members");
     }
-    // Only the exact two-member pattern fuses; the optimizer alone still runs fused.
-    let a = adam(1e-2);
-    let tensor_norm = Tensor::<1>::from_floats([0.5], &d);
-    let steps = run_pair(
-        chain![clip_by_global_norm(tensor_norm.clone()), a.clone()],
-        chain![clip_by_global_norm(tensor_norm), a.clone().fused(false)],
-        &d,
-    );
-    assert_eq!(steps, (6, 0), "a tensor max_norm is not fused");
-    let steps = run_pair(
-        chain![
-            clip_by_global_norm(0.5),
-            a.clone(),
-            crate::transforms::identity()
-        ],
-        chain![
-            clip_by_global_norm(0.5),
-            a.clone().fused(false),
-            crate::transforms::identity()
-        ],
-        &d,
-    );
-    assert_eq!(steps, (6, 0), "three members");
 }
 
 #[test]
 fn the_reference_runs_where_the_kernel_cannot() {
-    let d = flex();
-    // A tensor hyperparameter (a learned optimizer).
-    let lr = Tensor::<1>::from_floats([1e-2], &d);
-    let opt = rmsprop(lr.clone()).momentum(0.9);
-    assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (0, 0));
-    let opt = sgd(1e-2).momentum(Tensor::<1>::from_floats([0.9], &d));
-    assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (0, 0));
-    // Autodiff tensors.
-    let ad = flex().autodiff();
-    let opt = chain![clip_by_global_norm(0.5), sgd(1e-2).momentum(0.9)];
-    let reference = chain![
-        clip_by_global_norm(0.5),
-        sgd(1e-2).momentum(0.9).fused(false)
-    ];
-    assert_eq!(run_pair(opt, reference, &ad), (0, 0));
+    for d in cpu_devices() {
+        // A tensor hyperparameter (a learned optimizer).
+        let lr = Tensor::<1>::from_floats([1e-2], &d);
+        let opt = rmsprop(lr.clone()).momentum(0.9);
+        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (0, 0));
+        let opt = sgd(1e-2).momentum(Tensor::<1>::from_floats([0.9], &d));
+        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (0, 0));
+        // Autodiff tensors.
+        let ad = d.clone().autodiff();
+        let opt = chain![clip_by_global_norm(0.5), sgd(1e-2).momentum(0.9)];
+        let reference = chain![
+            clip_by_global_norm(0.5),
+            sgd(1e-2).momentum(0.9).fused(false)
+        ];
+        assert_eq!(run_pair(opt, reference, &ad), (0, 0));
+    }
 }
 
 #[test]
