@@ -1,19 +1,22 @@
 //! The optimizer-step bench: one table per device, AdamW in float32.
 //!
 //! ```text
-//! cargo run --release -p optax-kernels --example optax-bench -- [--sizes 1k,64k,1m,16m,64m] [--gpt2]
-//!     [--budget-ms 2000] [--methods roofline,fused,core-fused,reference,burn-optim]
-//!     [--no-cpu] [--no-wgpu]
+//! cargo run --release -p optax-kernels --example optax-bench [--features ndarray] --
+//!     [--sizes 1k,64k,1m,16m,64m] [--gpt2] [--budget-ms 2000]
+//!     [--methods roofline,fused,core-fused,reference,burn-optim] [--no-cpu] [--no-wgpu]
 //! ```
+//!
+//! The devices: flex, ndarray when built with the `ndarray` feature (both CPU tables unless
+//! `--no-cpu`), and the first wgpu adapter (unless `--no-wgpu`).
 //!
 //! For each parameter set (one leaf of each size, and the GPT-2-small set: 148 tensors,
 //! 124,439,808 parameters) and each method, the median time of a step, the bandwidth at 28
 //! bytes per parameter (read p, g, m, v; write p, m, v) and the ratios to the roofline and to
 //! burn-optim. Methods:
 //!
-//! - `roofline`: on the CPU, the plain fused Rust loop over four `Vec<f32>`s, on the same
-//!   thread pool (`optax_kernels::roofline`); on a GPU, a device buffer copy of the same 28
-//!   bytes per parameter; measured in this run;
+//! - `roofline`: on the CPU (flex or ndarray alike), the plain fused Rust loop over four
+//!   `Vec<f32>`s, on the same thread pool (`optax_kernels::roofline`); on a GPU, a device
+//!   buffer copy of the same 28 bytes per parameter; measured in this run;
 //! - `fused`: `optax_kernels::adam` on the leaves, parameters updated in place (one pass; on
 //!   wgpu the WGSL kernels of `shaders/`);
 //! - `core-fused`: optax-core `adamw(..)` (its fused path) through `update_in_place`, then
@@ -32,7 +35,15 @@ use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, DeviceType, Tensor, TensorData};
 use optax_core::prelude::*;
 use optax_core::{adamw, Tree};
+#[cfg(feature = "ndarray")]
+use optax_kernels::is_ndarray;
 use optax_kernels::{AdamHyper, Target};
+
+/// Without the `ndarray` feature there is no ndarray device.
+#[cfg(not(feature = "ndarray"))]
+fn is_ndarray(_: &Device) -> bool {
+    false
+}
 
 const BYTES_PER_PARAM: f64 = 28.0;
 const LR: f64 = 1e-3;
@@ -414,6 +425,10 @@ fn main() {
     let mut devices = Vec::new();
     if cpu_table {
         devices.push(("flex (CPU)".to_string(), Device::flex()));
+        // burn-ndarray is deprecated upstream; the `ndarray` feature opts in.
+        #[cfg(feature = "ndarray")]
+        #[allow(deprecated)]
+        devices.push(("ndarray (CPU)".to_string(), Device::ndarray()));
     }
     if wgpu {
         if let Some(d) = Device::enumerate(DeviceType::Wgpu)
@@ -425,14 +440,14 @@ fn main() {
         }
     }
     for (name, device) in devices {
-        let is_flex = optax_kernels::is_flex(&device);
+        let is_cpu = optax_kernels::is_flex(&device) || is_ndarray(&device);
         let mut results = Vec::new();
         for set in &sets {
             let mut rows = Vec::new();
             for &m in &methods {
                 eprintln!("{name}: {} {m} ...", set.name);
                 let row = match m {
-                    "roofline" if is_flex => Row {
+                    "roofline" if is_cpu => Row {
                         method: "roofline",
                         time: Some(bench_roofline(set, budget)),
                         note: String::new(),

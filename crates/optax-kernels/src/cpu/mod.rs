@@ -6,7 +6,7 @@
 //! shares is written in place; a shared one (a tensor the caller also holds, e.g. the state of
 //! `update(&state)`, or ndarray storage borrowed from a file) is read, and the result goes to a
 //! fresh buffer, so the caller's tensor never changes under it. Only this access differs
-//! between the devices ([`flex`], [`ndarray`]); the engine and the rules are the same code.
+//! between the devices (`flex.rs`, `ndarray.rs`); the engine and the rules are the same code.
 
 mod flex;
 #[cfg(feature = "ndarray")]
