@@ -162,10 +162,48 @@ fn measure<S>(
     times[times.len() / 2]
 }
 
+/// Whether the device really ran the steps: reads back one element of each `written` tensor.
+/// A device may defer an execution error (a failed allocation, say) past `Device::sync`, so
+/// a step that failed would otherwise be timed as a fast one. On failure, the deepest cause.
+fn ran(written: &[Tensor<1>]) -> Result<(), String> {
+    for t in written {
+        if let Err(e) = t.clone().narrow(0, 0, 1).try_into_scalar::<f32>() {
+            let msg = format!("{e:?}");
+            let mut lines = msg.lines().map(str::trim);
+            let mut cause = lines.next().unwrap_or_default().to_string();
+            while let Some(line) = lines.next() {
+                if line == "Caused by:" {
+                    cause = lines.next().unwrap_or_default().to_string();
+                }
+            }
+            return Err(format!("failed on the device: {cause}"));
+        }
+    }
+    Ok(())
+}
+
 struct Row {
     method: &'static str,
     time: Option<Duration>,
     note: String,
+}
+
+impl Row {
+    /// A timed row, or a failed one whose note says why.
+    fn of(method: &'static str, time: Result<Duration, String>) -> Self {
+        match time {
+            Ok(t) => Row {
+                method,
+                time: Some(t),
+                note: String::new(),
+            },
+            Err(e) => Row {
+                method,
+                time: None,
+                note: e.chars().take(80).collect(),
+            },
+        }
+    }
 }
 
 fn hyper() -> AdamHyper {
@@ -247,7 +285,7 @@ fn bench_fused(set: &Set, device: &Device, budget: Duration) -> Result<(Duration
     };
     match err {
         Some(e) => Err(e),
-        None => Ok((t, note)),
+        None => ran(&p).map(|()| (t, note)),
     }
 }
 
@@ -260,12 +298,17 @@ fn tree_of(set: &Set, ts: Vec<Tensor<1>>) -> Tree {
     b.build().expect("unique paths")
 }
 
-fn bench_core(set: &Set, device: &Device, budget: Duration, fused: bool) -> Duration {
+fn bench_core(
+    set: &Set,
+    device: &Device,
+    budget: Duration,
+    fused: bool,
+) -> Result<Duration, String> {
     let opt = adamw(LR).weight_decay(WD).fused(fused);
     let mut params = tree_of(set, leaves(set, 1, device));
     let base = leaves(set, 100, device);
     let mut state = opt.init(&params).expect("init");
-    measure(
+    let t = measure(
         budget,
         device,
         || tree_of(set, fresh(&base)),
@@ -275,10 +318,11 @@ fn bench_core(set: &Set, device: &Device, budget: Duration, fused: bool) -> Dura
                 .expect("update");
             params = apply_updates(&params, &updates).expect("apply");
         },
-    )
+    );
+    ran(params.leaves()).map(|()| t)
 }
 
-fn bench_burn_optim(set: &Set, device: &Device, budget: Duration) -> Duration {
+fn bench_burn_optim(set: &Set, device: &Device, budget: Duration) -> Result<Duration, String> {
     let mut optim: ModuleOptimizer = AdamWConfig::new()
         .with_epsilon(1e-8)
         .with_weight_decay(WD as f32)
@@ -294,7 +338,7 @@ fn bench_burn_optim(set: &Set, device: &Device, budget: Duration) -> Duration {
             .collect(),
     }));
     let base = leaves(set, 100, device);
-    measure(
+    let t = measure(
         budget,
         device,
         || {
@@ -310,7 +354,10 @@ fn bench_burn_optim(set: &Set, device: &Device, budget: Duration) -> Duration {
             let module = bag.borrow_mut().take().expect("module");
             *bag.borrow_mut() = Some(optim.step(LR, module, grads));
         },
-    )
+    );
+    let module = bag.into_inner().expect("module");
+    let written: Vec<Tensor<1>> = module.leaves.iter().map(|p| p.val().inner()).collect();
+    ran(&written).map(|()| t)
 }
 
 fn gbps(n: usize, t: Duration) -> f64 {
@@ -466,24 +513,12 @@ fn main() {
                         Err(e) => Row {
                             method: "fused",
                             time: None,
-                            note: e.chars().take(60).collect(),
+                            note: e.chars().take(80).collect(),
                         },
                     },
-                    "core-fused" => Row {
-                        method: "core-fused",
-                        time: Some(bench_core(set, &device, budget, true)),
-                        note: String::new(),
-                    },
-                    "reference" => Row {
-                        method: "reference",
-                        time: Some(bench_core(set, &device, budget, false)),
-                        note: String::new(),
-                    },
-                    "burn-optim" => Row {
-                        method: "burn-optim",
-                        time: Some(bench_burn_optim(set, &device, budget)),
-                        note: String::new(),
-                    },
+                    "core-fused" => Row::of("core-fused", bench_core(set, &device, budget, true)),
+                    "reference" => Row::of("reference", bench_core(set, &device, budget, false)),
+                    "burn-optim" => Row::of("burn-optim", bench_burn_optim(set, &device, budget)),
                     other => panic!("unknown method {other}"),
                 };
                 rows.push(row);
