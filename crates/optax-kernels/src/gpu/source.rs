@@ -122,25 +122,25 @@ impl LeafIo {
     /// One `case` of the frame's switch when the leaf is bound as `vec4<f32>`s: this thread's
     /// four consecutive elements are one vector load and store per operand.
     fn vec4_case(&self, k: usize) -> String {
-        let (g, at) = (&self.g, "[i]");
+        let g = &self.g;
         let mut load = String::new();
         let mut store = String::new();
         for (j, name) in &self.states {
-            load += &format!("s[{j}] = {name}{at}; ");
-            store += &format!("{name}{at} = s[{j}]; ");
+            load += &format!("s[{j}] = {name}[i]; ");
+            store += &format!("{name}[i] = s[{j}]; ");
         }
         let p = match &self.p {
-            Some(p) => format!("{p}{at}"),
+            Some(p) => format!("{p}[i]"),
             None => "vec4<f32>(0.0)".into(),
         };
-        let write = self.write("[i]", "u", "p");
+        let write = self.write("u", "p");
         format!(
             "        case {k}u: {{
             let i = base / 4u + lid;
             if (i < len / 4u) {{
                 var s: array<vec4<f32>, STATES>;
                 {load}let p = {p};
-                let u = update(clipped({g}{at}), p, &s, decayed);
+                let u = update(clipped({g}[i]), p, &s, decayed);
                 {store}{write}
             }}
         }}
@@ -160,7 +160,7 @@ impl LeafIo {
             gather += &format!("s[{j}][j] = {name}[i]; ");
             scatter += &format!("{name}[i] = s[{j}][j]; ");
         }
-        let write = self.write("[i]", "u[j]", "p[j]");
+        let write = self.write("u[j]", "p[j]");
         format!(
             "        case {k}u: {{
             var g = vec4<f32>(0.0);
@@ -180,12 +180,13 @@ impl LeafIo {
         )
     }
 
-    /// The store of the written tensor.
-    fn write(&self, at: &str, u: &str, p: &str) -> String {
+    /// The store of the written tensor at `i`, given the expressions of the update `u` and of
+    /// the loaded parameters `p`.
+    fn write(&self, u: &str, p: &str) -> String {
         match (self.written, &self.p) {
             // p_t = p_{t-1} + u_t
-            (Written::Params, Some(name)) => format!("{name}{at} = {p} + {u};"),
-            _ => format!("{}{at} = {u};", self.g),
+            (Written::Params, Some(name)) => format!("{name}[i] = {p} + {u};"),
+            _ => format!("{}[i] = {u};", self.g),
         }
     }
 }
