@@ -44,6 +44,16 @@ pub enum OptaxError {
         /// Number of elements in the tensor.
         numel: usize,
     },
+    /// A tree was given a different number of shapes or leaves than of paths.
+    #[error("tree structure: {found} {what} for {expected} paths")]
+    CountMismatch {
+        /// What was counted: `"shapes"` or `"leaves"`.
+        what: String,
+        /// Number of paths.
+        expected: usize,
+        /// Number of shapes or leaves given.
+        found: usize,
+    },
     /// A transformation that reads the parameters was called without them.
     #[error("{transform} needs the parameters: call update with Some(params)")]
     ParamsRequired {

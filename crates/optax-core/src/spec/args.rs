@@ -143,11 +143,13 @@ impl<'a> Args<'a> {
 
     /// A schedule (a number is a constant schedule).
     pub fn schedule_fn(&mut self, name: &str) -> Result<Option<Schedule>> {
-        Ok(self.sched(name)?.map(|h| match h {
-            Hyper::Schedule(s) => s,
-            Hyper::Value(v) => Schedule::new(move |_| v),
-            Hyper::Tensor(_) => unreachable!("specs hold no tensors"),
-        }))
+        match self.sched(name)? {
+            None => Ok(None),
+            Some(Hyper::Schedule(s)) => Ok(Some(s)),
+            Some(Hyper::Value(v)) => Ok(Some(Schedule::new(move |_| v))),
+            // `sched` reads a number or a schedule spec, never a tensor: not reached.
+            Some(Hyper::Tensor(_)) => Err(self.error(name, "expected a number or a schedule")),
+        }
     }
 
     /// A dtype name (`"float32"`, `"bfloat16"`, `"float16"`, `"float64"`); `null` is `None`.

@@ -13,14 +13,27 @@
 //! Unknown names, unknown arguments and invalid values are errors that name their place, e.g.
 //! `chain[1].adamw.b1: must be in [0, 1)`.
 
-mod adaptive_a;
-mod adaptive_b;
+// The argument reader and the registry of names.
 mod args;
-mod core;
-mod misc_a;
-mod misc_b;
 mod registry;
+
+// The tables of entries, one per family (see `registry::TRANSFORM_TABLES`).
+mod accumulation;
+mod adam;
+mod adam_variants;
+mod clipping;
+mod combinators;
+mod constraints;
+mod elementary;
+mod layerwise;
+mod memory_efficient;
+mod normalization;
+mod optimistic;
+mod rms_adagrad;
 mod schedules;
+mod sgd;
+mod sign;
+mod step_size;
 
 pub use args::Args;
 pub use registry::{schedule_names, transform_names};
@@ -79,17 +92,19 @@ fn join(at: &str, name: &str) -> String {
 fn entry<'a>(spec: &'a Value, at: &str, what: &str) -> Result<(&'a str, &'a Value)> {
     let place = if at.is_empty() { "spec" } else { at };
     match spec {
-        Value::Object(m) if m.len() == 1 => {
-            let (k, v) = m.iter().next().expect("one entry");
-            Ok((k.as_str(), v))
+        Value::Object(m) => {
+            let mut entries = m.iter();
+            match (entries.next(), entries.next()) {
+                (Some((k, v)), None) => Ok((k.as_str(), v)),
+                _ => Err(OptaxError::Spec {
+                    at: place.to_string(),
+                    reason: format!(
+                        "a {what} spec has exactly one key (its Optax name), found {}",
+                        m.len()
+                    ),
+                }),
+            }
         }
-        Value::Object(m) => Err(OptaxError::Spec {
-            at: place.to_string(),
-            reason: format!(
-                "a {what} spec has exactly one key (its Optax name), found {}",
-                m.len()
-            ),
-        }),
         other => Err(OptaxError::Spec {
             at: place.to_string(),
             reason: format!(
@@ -143,5 +158,32 @@ pub(crate) fn schedule_at(spec: &Value, at: &str) -> Result<Schedule> {
             at: here,
             reason: format!("expected an object of arguments, found {other}"),
         }),
+    }
+}
+
+/// Helpers for the tables' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use serde_json::Value;
+
+    use crate::error::OptaxError;
+
+    /// Every spec builds.
+    pub(crate) fn assert_all_build(specs: &[Value]) {
+        for spec in specs {
+            if let Err(e) = super::from_spec(spec) {
+                panic!("{spec}: {e}");
+            }
+        }
+    }
+
+    /// Every spec is refused with a spec error at the given place.
+    pub(crate) fn assert_errors_at(cases: &[(Value, &str)]) {
+        for (spec, at) in cases {
+            match super::from_spec(spec) {
+                Err(OptaxError::Spec { at: got, .. }) => assert_eq!(got, *at, "{spec}"),
+                other => panic!("{spec}: expected a spec error at {at}, got {other:?}"),
+            }
+        }
     }
 }

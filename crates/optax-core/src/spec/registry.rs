@@ -12,12 +12,23 @@ pub(crate) type TransformBuilder = fn(&mut Args) -> Result<GradientTransformatio
 /// Reads the arguments of a schedule and builds it.
 pub(crate) type ScheduleBuilder = fn(&mut Args) -> Result<Schedule>;
 
+/// The tables of transformations and aliases, one per family, each in its own file.
 const TRANSFORM_TABLES: &[&[(&str, TransformBuilder)]] = &[
-    super::core::TRANSFORMS,
-    super::adaptive_a::TRANSFORMS,
-    super::adaptive_b::TRANSFORMS,
-    super::misc_a::TRANSFORMS,
-    super::misc_b::TRANSFORMS,
+    super::combinators::TRANSFORMS,
+    super::elementary::TRANSFORMS,
+    super::clipping::TRANSFORMS,
+    super::normalization::TRANSFORMS,
+    super::constraints::TRANSFORMS,
+    super::accumulation::TRANSFORMS,
+    super::sgd::TRANSFORMS,
+    super::sign::TRANSFORMS,
+    super::adam::TRANSFORMS,
+    super::adam_variants::TRANSFORMS,
+    super::rms_adagrad::TRANSFORMS,
+    super::memory_efficient::TRANSFORMS,
+    super::layerwise::TRANSFORMS,
+    super::step_size::TRANSFORMS,
+    super::optimistic::TRANSFORMS,
 ];
 const SCHEDULE_TABLES: &[&[(&str, ScheduleBuilder)]] = &[super::schedules::SCHEDULES];
 

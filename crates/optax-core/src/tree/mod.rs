@@ -9,6 +9,7 @@ mod module;
 pub mod ops;
 
 pub use module::apply_updates_to_module;
+pub(crate) use module::load_module_params;
 pub use ops::*;
 
 use std::collections::HashSet;
@@ -19,17 +20,42 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::error::{OptaxError, Result};
 
-/// The structure of a tree: its leaves' paths and shapes, in order.
+/// The structure of a tree: its leaves' paths and shapes, in order. There is one shape per
+/// path and no path twice: [`TreeDef::new`] checks it, and so does deserialization.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "TreeDefRecord")]
 pub struct TreeDef {
     paths: Vec<String>,
     shapes: Vec<Vec<usize>>,
 }
 
+/// A [`TreeDef`] as read from a file, checked by [`TreeDef::new`] before use.
+#[derive(serde::Deserialize)]
+struct TreeDefRecord {
+    paths: Vec<String>,
+    shapes: Vec<Vec<usize>>,
+}
+
+impl TryFrom<TreeDefRecord> for TreeDef {
+    type Error = OptaxError;
+
+    fn try_from(r: TreeDefRecord) -> Result<Self> {
+        TreeDef::new(r.paths, r.shapes)
+    }
+}
+
 impl TreeDef {
-    /// A structure from paths and shapes; paths must be unique.
+    /// A structure from paths and shapes: one shape per path
+    /// ([`OptaxError::CountMismatch`] otherwise), no path twice
+    /// ([`OptaxError::DuplicatePath`]).
     pub fn new(paths: Vec<String>, shapes: Vec<Vec<usize>>) -> Result<Self> {
-        assert_eq!(paths.len(), shapes.len(), "one shape per path");
+        if paths.len() != shapes.len() {
+            return Err(OptaxError::CountMismatch {
+                what: "shapes".into(),
+                expected: paths.len(),
+                found: shapes.len(),
+            });
+        }
         let mut seen = HashSet::with_capacity(paths.len());
         for path in &paths {
             if !seen.insert(path.as_str()) {
@@ -59,9 +85,9 @@ impl TreeDef {
         self.paths.is_empty()
     }
 
-    /// Number of elements of leaf `i`.
-    pub fn numel(&self, i: usize) -> usize {
-        self.shapes[i].iter().product()
+    /// Number of elements of leaf `i` (`None` when there is no leaf `i`).
+    pub fn numel(&self, i: usize) -> Option<usize> {
+        self.shapes.get(i).map(|s| s.iter().product())
     }
 
     /// Checks that `other` has the same leaves (paths and shapes, in order), naming the first
@@ -78,18 +104,17 @@ impl TreeDef {
         if let Some(path) = other.paths.iter().find(|p| !ours.contains(p.as_str())) {
             return Err(OptaxError::ExtraLeaf { path: path.clone() });
         }
-        for (i, path) in self.paths.iter().enumerate() {
-            let j = other
-                .paths
-                .iter()
-                .position(|p| p == path)
-                .expect("checked above");
-            if self.shapes[i] != other.shapes[j] {
-                return Err(OptaxError::ShapeMismatch {
-                    path: path.clone(),
-                    expected: self.shapes[i].clone(),
-                    found: other.shapes[j].clone(),
-                });
+        for (path, shape) in self.paths.iter().zip(&self.shapes) {
+            // Every path of ours is theirs too (checked above), and `other` has one shape per
+            // path (a `TreeDef` invariant), so `other.shapes[j]` exists.
+            if let Some(j) = other.paths.iter().position(|p| p == path) {
+                if *shape != other.shapes[j] {
+                    return Err(OptaxError::ShapeMismatch {
+                        path: path.clone(),
+                        expected: shape.clone(),
+                        found: other.shapes[j].clone(),
+                    });
+                }
             }
         }
         // Same leaves in another order: ours is the order every state was built in.
@@ -128,18 +153,18 @@ impl Tree {
     /// order, each with the number of elements of its shape).
     pub fn from_flat(def: Arc<TreeDef>, leaves: Vec<Tensor<1>>) -> Result<Self> {
         if leaves.len() != def.len() {
-            return Err(OptaxError::Module(format!(
-                "{} leaves for a structure of {}",
-                leaves.len(),
-                def.len()
-            )));
+            return Err(OptaxError::CountMismatch {
+                what: "leaves".into(),
+                expected: def.len(),
+                found: leaves.len(),
+            });
         }
-        for (i, leaf) in leaves.iter().enumerate() {
-            let numel = leaf.dims()[0];
-            if numel != def.numel(i) {
+        for ((leaf, path), shape) in leaves.iter().zip(&def.paths).zip(&def.shapes) {
+            let [numel] = leaf.dims();
+            if numel != shape.iter().product::<usize>() {
                 return Err(OptaxError::BadLeaf {
-                    path: def.paths[i].clone(),
-                    shape: def.shapes[i].clone(),
+                    path: path.clone(),
+                    shape: shape.clone(),
                     numel,
                 });
             }
@@ -203,6 +228,12 @@ impl Tree {
         self.leaves
     }
 
+    /// The flat leaves, to be replaced in place by tensors of the same lengths (a kernel's
+    /// outputs); the structure stays valid only if every length is kept.
+    pub(crate) fn leaves_mut(&mut self) -> &mut [Tensor<1>] {
+        &mut self.leaves
+    }
+
     /// Index of the leaf at `path`.
     pub fn index_of(&self, path: &str) -> Option<usize> {
         self.def.paths.iter().position(|p| p == path)
@@ -213,6 +244,7 @@ impl Tree {
         let i = self.index_of(path).ok_or_else(|| OptaxError::MissingLeaf {
             path: path.to_string(),
         })?;
+        // `i` indexes the paths, and a tree has one leaf per path.
         Ok(self.leaves[i].clone())
     }
 
@@ -222,20 +254,21 @@ impl Tree {
         let i = self.index_of(path).ok_or_else(|| OptaxError::MissingLeaf {
             path: path.to_string(),
         })?;
+        // `i` indexes the paths, and a tree has one shape and one leaf per path.
         let shape = &self.def.shapes[i];
         let shape: Vec<usize> = if shape.is_empty() {
             vec![1]
         } else {
             shape.clone()
         };
-        if shape.len() != D {
-            return Err(OptaxError::ShapeMismatch {
-                path: path.to_string(),
-                expected: shape,
-                found: vec![0; D],
-            });
-        }
-        let dims: [usize; D] = shape.try_into().expect("rank checked");
+        let dims: [usize; D] =
+            shape
+                .try_into()
+                .map_err(|shape: Vec<usize>| OptaxError::ShapeMismatch {
+                    path: path.to_string(),
+                    expected: shape,
+                    found: vec![0; D],
+                })?;
         Ok(self.leaves[i].clone().reshape(dims))
     }
 
@@ -256,7 +289,11 @@ impl Tree {
 
     /// Total number of elements.
     pub fn numel(&self) -> usize {
-        (0..self.def.len()).map(|i| self.def.numel(i)).sum()
+        self.def
+            .shapes
+            .iter()
+            .map(|s| s.iter().product::<usize>())
+            .sum()
     }
 
     /// Checks that `other` has this tree's structure.
@@ -311,8 +348,9 @@ impl Tree {
         Ok(self.with_leaves(leaves))
     }
 
-    /// The leaves at `indices`, as a tree of their own (used by `masked`).
-    pub fn subset(&self, indices: &[usize]) -> Tree {
+    /// The leaves at `indices`, as a tree of their own (used by `masked`). Internal: the
+    /// indices are those of a mask resolved against this tree's structure, so each is in range.
+    pub(crate) fn subset(&self, indices: &[usize]) -> Tree {
         let def = TreeDef {
             paths: indices.iter().map(|&i| self.def.paths[i].clone()).collect(),
             shapes: indices
@@ -326,8 +364,10 @@ impl Tree {
         }
     }
 
-    /// Replaces the leaves at `indices` by the leaves of `sub`, in order.
-    pub fn replace_subset(&self, indices: &[usize], sub: Tree) -> Tree {
+    /// Replaces the leaves at `indices` by the leaves of `sub`, in order. Internal: the indices
+    /// are in range as for [`Tree::subset`]; the caller checks that `sub` has the structure of
+    /// `self.subset(indices)`.
+    pub(crate) fn replace_subset(&self, indices: &[usize], sub: Tree) -> Tree {
         let mut leaves = self.leaves.clone();
         for (&i, leaf) in indices.iter().zip(sub.leaves) {
             leaves[i] = leaf;
@@ -368,7 +408,7 @@ impl Tree {
     pub fn grad(&self, grads: &burn::tensor::Gradients) -> Tree {
         self.map(|t| {
             t.grad(grads)
-                .unwrap_or_else(|| Tensor::zeros([t.dims()[0]], &t.device()))
+                .unwrap_or_else(|| Tensor::zeros(t.dims(), &t.device()))
         })
     }
 }
@@ -413,5 +453,77 @@ impl TreeBuilder {
     pub fn build(self) -> Result<Tree> {
         let def = Arc::new(TreeDef::new(self.paths, self.shapes)?);
         Tree::from_flat(def, self.leaves)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, Tensor};
+
+    use super::*;
+
+    fn def() -> TreeDef {
+        TreeDef::new(vec!["a".into(), "b".into()], vec![vec![], vec![2, 3]]).unwrap()
+    }
+
+    #[test]
+    fn a_shape_per_path_or_an_error() {
+        let err = TreeDef::new(vec!["a".into(), "b".into()], vec![vec![2]]).unwrap_err();
+        assert_eq!(
+            err,
+            OptaxError::CountMismatch {
+                what: "shapes".into(),
+                expected: 2,
+                found: 1
+            }
+        );
+        assert!(matches!(
+            TreeDef::new(vec!["a".into(), "a".into()], vec![vec![], vec![]]),
+            Err(OptaxError::DuplicatePath { .. })
+        ));
+    }
+
+    #[test]
+    fn a_saved_structure_is_checked_when_read() {
+        let json = serde_json::to_string(&def()).unwrap();
+        assert_eq!(serde_json::from_str::<TreeDef>(&json).unwrap(), def());
+        for bad in [
+            r#"{"paths": ["a", "b"], "shapes": [[]]}"#,
+            r#"{"paths": ["a", "a"], "shapes": [[], []]}"#,
+        ] {
+            assert!(serde_json::from_str::<TreeDef>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn numel_of_a_missing_leaf_is_none() {
+        assert_eq!(def().numel(0), Some(1));
+        assert_eq!(def().numel(1), Some(6));
+        assert_eq!(def().numel(2), None);
+    }
+
+    #[test]
+    fn leaves_that_do_not_fit_are_errors() {
+        let device = Device::flex();
+        let def = Arc::new(def());
+        let one = || Tensor::<1>::zeros([1], &device);
+        assert!(matches!(
+            Tree::from_flat(def.clone(), vec![one()]),
+            Err(OptaxError::CountMismatch { .. })
+        ));
+        assert!(matches!(
+            Tree::from_flat(def.clone(), vec![one(), one()]),
+            Err(OptaxError::BadLeaf { .. })
+        ));
+        let tree = Tree::from_flat(def, vec![one(), Tensor::zeros([6], &device)]).unwrap();
+        assert_eq!(tree.get::<2>("b").unwrap().dims(), [2, 3]);
+        assert!(matches!(
+            tree.get::<3>("b"),
+            Err(OptaxError::ShapeMismatch { .. })
+        ));
+        assert!(matches!(
+            tree.get::<1>("c"),
+            Err(OptaxError::MissingLeaf { .. })
+        ));
     }
 }

@@ -201,14 +201,22 @@ pub fn where_(condition: &Condition, x: &Tree, y: &Tree) -> Result<Tree> {
             Ok(y.clone())
         }
         Condition::Scalar(c) => {
+            let [numel] = c.dims();
+            if numel != 1 {
+                return Err(OptaxError::invalid(
+                    "condition",
+                    format!("must be a one-element tensor, found {numel} elements"),
+                ));
+            }
             let mask = c.clone().not_equal_elem(0.0);
             x.zip_map(y, |a, b| {
-                let n = a.dims()[0];
-                b.mask_where(mask.clone().expand([n]), a)
+                let n = a.dims();
+                b.mask_where(mask.clone().expand(n), a)
             })
         }
         Condition::Tree(c) => {
             x.check_same_structure(c)?;
+            // `c` has the structure of `x` (checked above), so it has a flag leaf per leaf of `x`.
             let flags = c.leaves();
             let mut i = 0;
             x.zip_map(y, |a, b| {
@@ -302,4 +310,33 @@ pub fn update_moment_per_elem_norm(
     updates.zip_map(moments, |g, m| {
         keep.mul_tensor(pow_order(g, order)) + decay.mul_tensor(m)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, Tensor};
+
+    use super::*;
+
+    #[test]
+    fn where_takes_a_one_element_condition_or_errors() {
+        let device = Device::flex();
+        let tree = |v: [f32; 3]| {
+            Tree::builder()
+                .leaf("w", Tensor::<1>::from_floats(v, &device))
+                .build()
+                .unwrap()
+        };
+        let (x, y) = (tree([1.0, 2.0, 3.0]), tree([4.0, 5.0, 6.0]));
+        let yes = Condition::Scalar(Tensor::from_floats([1.0], &device));
+        assert_eq!(
+            where_(&yes, &x, &y).unwrap().to_vecs().unwrap(),
+            x.to_vecs().unwrap()
+        );
+        let two = Condition::Scalar(Tensor::from_floats([1.0, 0.0], &device));
+        assert!(matches!(
+            where_(&two, &x, &y),
+            Err(OptaxError::InvalidHyperparameter { .. })
+        ));
+    }
 }
