@@ -5,6 +5,7 @@
 //! (<https://arxiv.org/abs/2010.07468>). Optax 0.2.8's `adabelief` has no weight decay
 //! (later versions add `weight_decay`); chain `add_decayed_weights` for it.
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -20,6 +21,7 @@ pub struct Adabelief {
     pub(crate) eps: Hyper,
     pub(crate) eps_root: Hyper,
     pub(crate) nesterov: bool,
+    built: Built,
 }
 
 /// `optax.adabelief(learning_rate, b1=0.9, b2=0.999, eps=1e-16, eps_root=1e-16, *,
@@ -32,38 +34,26 @@ pub fn adabelief(learning_rate: impl Into<Hyper>) -> Adabelief {
         eps: 1e-16.into(),
         eps_root: 1e-16.into(),
         nesterov: false,
+        built: Built::default(),
     }
 }
 
 impl Adabelief {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the second central moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the second central moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second central moment at every step.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second central moment at every step.
+        eps_root: impl Into<Hyper>;
 
-    /// Nesterov momentum.
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
+        /// Nesterov momentum.
+        nesterov: bool;
     }
 
     /// The chain this alias stands for.
@@ -85,7 +75,7 @@ impl Adabelief {
     }
 }
 
-crate::alias_transform!(Adabelief);
+alias_transform!(Adabelief);
 
 #[cfg(test)]
 mod tests {

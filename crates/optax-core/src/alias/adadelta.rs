@@ -6,6 +6,7 @@
 //! `identity()`, so, as in Optax, the updates are **not** negated: give a learning rate (the
 //! paper's rule is `learning_rate = 1`) to descend.
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::combine::Mask;
 use crate::error::Result;
@@ -22,6 +23,7 @@ pub struct Adadelta {
     pub(crate) eps: Hyper,
     pub(crate) weight_decay: Hyper,
     pub(crate) weight_decay_mask: Option<Mask>,
+    built: Built,
 }
 
 /// `optax.adadelta(learning_rate=None, rho=0.9, eps=1e-6, weight_decay=0.0,
@@ -33,50 +35,32 @@ pub fn adadelta() -> Adadelta {
         eps: 1e-6.into(),
         weight_decay: 0.0.into(),
         weight_decay_mask: None,
+        built: Built::default(),
     }
 }
 
 impl Adadelta {
-    /// The learning rate (number or schedule); without one the updates are not negated.
-    pub fn learning_rate(mut self, learning_rate: impl Into<Hyper>) -> Self {
-        self.learning_rate = Some(learning_rate.into());
-        self
-    }
+    alias_setters! {
+        /// The learning rate (number or schedule); without one the updates are not negated.
+        learning_rate: Some(impl Into<Hyper>);
 
-    /// Sets or clears the learning rate.
-    pub fn learning_rate_opt(mut self, learning_rate: Option<Hyper>) -> Self {
-        self.learning_rate = learning_rate;
-        self
-    }
+        /// Sets or clears the learning rate.
+        learning_rate_opt(learning_rate: Option<Hyper>);
 
-    /// Decay of the running averages.
-    pub fn rho(mut self, rho: impl Into<Hyper>) -> Self {
-        self.rho = rho.into();
-        self
-    }
+        /// Decay of the running averages.
+        rho: impl Into<Hyper>;
 
-    /// Added inside both square roots.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added inside both square roots.
+        eps: impl Into<Hyper>;
 
-    /// Weight decay added to the gradient before the scaling (number or schedule).
-    pub fn weight_decay(mut self, weight_decay: impl Into<Hyper>) -> Self {
-        self.weight_decay = weight_decay.into();
-        self
-    }
+        /// Weight decay added to the gradient before the scaling (number or schedule).
+        weight_decay: impl Into<Hyper>;
 
-    /// Decay only the leaves where `weight_decay_mask` is true.
-    pub fn weight_decay_mask(mut self, weight_decay_mask: impl Into<Mask>) -> Self {
-        self.weight_decay_mask = Some(weight_decay_mask.into());
-        self
-    }
+        /// Decay only the leaves where `weight_decay_mask` is true.
+        weight_decay_mask: Some(impl Into<Mask>);
 
-    /// Sets or clears the weight decay mask.
-    pub fn weight_decay_mask_opt(mut self, weight_decay_mask: Option<Mask>) -> Self {
-        self.weight_decay_mask = weight_decay_mask;
-        self
+        /// Sets or clears the weight decay mask.
+        weight_decay_mask_opt(weight_decay_mask: Option<Mask>);
     }
 
     /// The chain this alias stands for.
@@ -98,7 +82,7 @@ impl Adadelta {
     }
 }
 
-crate::alias_transform!(Adadelta);
+alias_transform!(Adadelta);
 
 #[cfg(test)]
 mod tests {

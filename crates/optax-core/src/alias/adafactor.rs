@@ -15,6 +15,7 @@
 
 use burn::tensor::DType;
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::combine::Mask;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -41,6 +42,7 @@ pub struct Adafactor {
     pub(crate) eps: Hyper,
     pub(crate) factored: bool,
     pub(crate) weight_decay_mask: Option<Mask>,
+    built: Built,
 }
 
 /// `optax.adafactor(learning_rate=None, min_dim_size_to_factor=128, decay_rate=0.8,
@@ -61,110 +63,62 @@ pub fn adafactor() -> Adafactor {
         eps: 1e-30.into(),
         factored: true,
         weight_decay_mask: None,
+        built: Built::default(),
     }
 }
 
 impl Adafactor {
-    /// Global scale of the step (number or schedule); none by default.
-    pub fn learning_rate(mut self, learning_rate: impl Into<Hyper>) -> Self {
-        self.learning_rate = Some(learning_rate.into());
-        self
-    }
+    alias_setters! {
+        /// Global scale of the step (number or schedule); none by default.
+        learning_rate: Some(impl Into<Hyper>);
 
-    /// Sets or clears the learning rate.
-    pub fn learning_rate_opt(mut self, learning_rate: Option<Hyper>) -> Self {
-        self.learning_rate = learning_rate;
-        self
-    }
+        /// Sets or clears the learning rate.
+        learning_rate_opt(learning_rate: Option<Hyper>);
 
-    /// Factor a leaf only if its second-largest dimension is at least this size.
-    pub fn min_dim_size_to_factor(mut self, min_dim_size_to_factor: i64) -> Self {
-        self.min_dim_size_to_factor = min_dim_size_to_factor;
-        self
-    }
+        /// Factor a leaf only if its second-largest dimension is at least this size.
+        min_dim_size_to_factor: i64;
 
-    /// Exponent of the second-moment decay schedule.
-    pub fn decay_rate(mut self, decay_rate: impl Into<Hyper>) -> Self {
-        self.decay_rate = decay_rate.into();
-        self
-    }
+        /// Exponent of the second-moment decay schedule.
+        decay_rate: impl Into<Hyper>;
 
-    /// Step offset of the decay schedule (for fine-tuning).
-    pub fn decay_offset(mut self, decay_offset: i64) -> Self {
-        self.decay_offset = decay_offset;
-        self
-    }
+        /// Step offset of the decay schedule (for fine-tuning).
+        decay_offset: i64;
 
-    /// Scale the step by the RMS of each parameter leaf (at least `1e-3`).
-    pub fn multiply_by_parameter_scale(mut self, multiply_by_parameter_scale: bool) -> Self {
-        self.multiply_by_parameter_scale = multiply_by_parameter_scale;
-        self
-    }
+        /// Scale the step by the RMS of each parameter leaf (at least `1e-3`).
+        multiply_by_parameter_scale: bool;
 
-    /// Per-leaf RMS clipping threshold of the scaled updates (default 1).
-    pub fn clipping_threshold(mut self, clipping_threshold: impl Into<Hyper>) -> Self {
-        self.clipping_threshold = Some(clipping_threshold.into());
-        self
-    }
+        /// Per-leaf RMS clipping threshold of the scaled updates (default 1).
+        clipping_threshold: Some(impl Into<Hyper>);
 
-    /// Sets the clipping threshold, or disables clipping with `None`.
-    pub fn clipping_threshold_opt(mut self, clipping_threshold: Option<Hyper>) -> Self {
-        self.clipping_threshold = clipping_threshold;
-        self
-    }
+        /// Sets the clipping threshold, or disables clipping with `None`.
+        clipping_threshold_opt(clipping_threshold: Option<Hyper>);
 
-    /// Decay of an exponential moving average of the updates (none by default).
-    pub fn momentum(mut self, momentum: impl Into<Hyper>) -> Self {
-        self.momentum = Some(momentum.into());
-        self
-    }
+        /// Decay of an exponential moving average of the updates (none by default).
+        momentum: Some(impl Into<Hyper>);
 
-    /// Sets or clears the momentum.
-    pub fn momentum_opt(mut self, momentum: Option<Hyper>) -> Self {
-        self.momentum = momentum;
-        self
-    }
+        /// Sets or clears the momentum.
+        momentum_opt(momentum: Option<Hyper>);
 
-    /// Storage dtype of the momentum buffer (default `float32`; `None`: the updates' dtype).
-    pub fn dtype_momentum(mut self, dtype_momentum: Option<DType>) -> Self {
-        self.dtype_momentum = dtype_momentum;
-        self
-    }
+        /// Storage dtype of the momentum buffer (default `float32`; `None`: the updates' dtype).
+        dtype_momentum: Option<DType>;
 
-    /// Rate of decoupled weight decay (number or schedule); none by default.
-    pub fn weight_decay_rate(mut self, weight_decay_rate: impl Into<Hyper>) -> Self {
-        self.weight_decay_rate = Some(weight_decay_rate.into());
-        self
-    }
+        /// Rate of decoupled weight decay (number or schedule); none by default.
+        weight_decay_rate: Some(impl Into<Hyper>);
 
-    /// Sets or clears the weight decay rate.
-    pub fn weight_decay_rate_opt(mut self, weight_decay_rate: Option<Hyper>) -> Self {
-        self.weight_decay_rate = weight_decay_rate;
-        self
-    }
+        /// Sets or clears the weight decay rate.
+        weight_decay_rate_opt(weight_decay_rate: Option<Hyper>);
 
-    /// Added to the squared gradients (`epsilon` of `scale_by_factored_rms`).
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the squared gradients (`epsilon` of `scale_by_factored_rms`).
+        eps: impl Into<Hyper>;
 
-    /// Whether to factor the second moment.
-    pub fn factored(mut self, factored: bool) -> Self {
-        self.factored = factored;
-        self
-    }
+        /// Whether to factor the second moment.
+        factored: bool;
 
-    /// Decay only the leaves where `weight_decay_mask` is true.
-    pub fn weight_decay_mask(mut self, weight_decay_mask: impl Into<Mask>) -> Self {
-        self.weight_decay_mask = Some(weight_decay_mask.into());
-        self
-    }
+        /// Decay only the leaves where `weight_decay_mask` is true.
+        weight_decay_mask: Some(impl Into<Mask>);
 
-    /// Sets or clears the weight decay mask.
-    pub fn weight_decay_mask_opt(mut self, weight_decay_mask: Option<Mask>) -> Self {
-        self.weight_decay_mask = weight_decay_mask;
-        self
+        /// Sets or clears the weight decay mask.
+        weight_decay_mask_opt(weight_decay_mask: Option<Mask>);
     }
 
     /// The chain this alias stands for.
@@ -209,7 +163,7 @@ impl Adafactor {
     }
 }
 
-crate::alias_transform!(Adafactor);
+alias_transform!(Adafactor);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@
 //! u_t = -lr_t · g_t / sqrt(s_t + eps)
 //! ```
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -21,6 +22,7 @@ pub struct Adagrad {
     pub(crate) learning_rate: Hyper,
     pub(crate) initial_accumulator_value: Hyper,
     pub(crate) eps: Hyper,
+    built: Built,
 }
 
 /// `optax.adagrad(learning_rate, initial_accumulator_value=0.1, eps=1e-7)`.
@@ -29,23 +31,17 @@ pub fn adagrad(learning_rate: impl Into<Hyper>) -> Adagrad {
         learning_rate: learning_rate.into(),
         initial_accumulator_value: 0.1.into(),
         eps: 1e-7.into(),
+        built: Built::default(),
     }
 }
 
 impl Adagrad {
-    /// Starting value of the accumulators (must be >= 0).
-    pub fn initial_accumulator_value(
-        mut self,
-        initial_accumulator_value: impl Into<Hyper>,
-    ) -> Self {
-        self.initial_accumulator_value = initial_accumulator_value.into();
-        self
-    }
+    alias_setters! {
+        /// Starting value of the accumulators (must be >= 0).
+        initial_accumulator_value: impl Into<Hyper>;
 
-    /// Added inside the square root of the denominator.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
+        /// Added inside the square root of the denominator.
+        eps: impl Into<Hyper>;
     }
 
     /// The chain this alias stands for.
@@ -64,7 +60,7 @@ impl Adagrad {
     }
 }
 
-crate::alias_transform!(Adagrad);
+alias_transform!(Adagrad);
 
 #[cfg(test)]
 mod tests {

@@ -5,10 +5,12 @@
 
 use burn::tensor::DType;
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::transform::GradientTransformation;
+use crate::transforms::fused::{fused_or_reference, unfused, FUSED_OFF};
 use crate::transforms::{scale_by_adam, scale_by_learning_rate, AdamArgs, FusedAdam};
 
 /// The Adam optimizer: `chain(scale_by_adam(..), scale_by_learning_rate(lr))` (`optax.adam`).
@@ -22,6 +24,7 @@ pub struct Adam {
     pub(crate) mu_dtype: Option<DType>,
     pub(crate) nesterov: bool,
     pub(crate) fused: bool,
+    built: Built,
 }
 
 /// `optax.adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, *, nesterov=False)`.
@@ -35,6 +38,7 @@ pub fn adam(learning_rate: impl Into<Hyper>) -> Adam {
         mu_dtype: None,
         nesterov: false,
         fused: true,
+        built: Built::default(),
     }
 }
 
@@ -44,49 +48,30 @@ pub fn nadam(learning_rate: impl Into<Hyper>) -> Adam {
 }
 
 impl Adam {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the second moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the second moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// Storage dtype of the first moment.
-    pub fn mu_dtype(mut self, mu_dtype: Option<DType>) -> Self {
-        self.mu_dtype = mu_dtype;
-        self
-    }
+        /// Storage dtype of the first moment.
+        mu_dtype: Option<DType>;
 
-    /// Nesterov momentum (NAdam).
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
-    }
+        /// Nesterov momentum (NAdam).
+        nesterov: bool;
 
-    /// Whether the fused multi-tensor kernel may run the step (default `true`; not an Optax
-    /// argument). It runs only on the flex, ndarray (`ndarray` feature) or wgpu device with
-    /// host-number hyperparameters and no `mu_dtype`, with the same results and state as the
-    /// chain; `false` forces the chain.
-    pub fn fused(mut self, fused: bool) -> Self {
-        self.fused = fused;
-        self
+        /// Whether the fused multi-tensor kernel may run the step (default `true`; not an Optax
+        /// argument). It runs only on the flex, ndarray (`ndarray` feature) or wgpu device with
+        /// host-number hyperparameters and no `mu_dtype`, with the same results and state as the
+        /// chain; `false` forces the chain.
+        fused: bool;
     }
 
     /// The transformation this alias stands for: the chain, run by the fused kernel where
@@ -94,7 +79,7 @@ impl Adam {
     pub fn build(&self) -> GradientTransformation {
         let reference = self.build_chain();
         if !self.fused {
-            return reference;
+            return unfused(reference, FUSED_OFF);
         }
         let args = AdamArgs {
             learning_rate: &self.learning_rate,
@@ -106,10 +91,7 @@ impl Adam {
             nesterov: self.nesterov,
             decay: None,
         };
-        match FusedAdam::try_new(reference.clone(), args) {
-            Some(f) => GradientTransformation::new(f),
-            None => reference,
-        }
+        fused_or_reference(FusedAdam::try_new(reference.clone(), args), reference)
     }
 
     /// The chain this alias stands for (`optax.adam`).
@@ -132,4 +114,4 @@ impl Adam {
     }
 }
 
-crate::alias_transform!(Adam);
+alias_transform!(Adam);

@@ -5,6 +5,7 @@
 //! (<https://arxiv.org/abs/1412.6980>); decoupled weight decay: Loshchilov & Hutter,
 //! *Decoupled Weight Decay Regularization*, ICLR 2019 (<https://arxiv.org/abs/1711.05101>).
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::combine::Mask;
 use crate::error::Result;
@@ -19,6 +20,7 @@ pub struct Adamax {
     pub(crate) b1: Hyper,
     pub(crate) b2: Hyper,
     pub(crate) eps: Hyper,
+    built: Built,
 }
 
 /// `optax.adamax(learning_rate, b1=0.9, b2=0.999, eps=1e-8)`.
@@ -28,26 +30,20 @@ pub fn adamax(learning_rate: impl Into<Hyper>) -> Adamax {
         b1: 0.9.into(),
         b2: 0.999.into(),
         eps: 1e-8.into(),
+        built: Built::default(),
     }
 }
 
 impl Adamax {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the infinity moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the infinity moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to `|g|` inside the maximum.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
+        /// Added to `|g|` inside the maximum.
+        eps: impl Into<Hyper>;
     }
 
     /// The chain this alias stands for.
@@ -67,7 +63,7 @@ impl Adamax {
     }
 }
 
-crate::alias_transform!(Adamax);
+alias_transform!(Adamax);
 
 /// `chain(scale_by_adamax(..), add_decayed_weights(weight_decay, mask),
 /// scale_by_learning_rate(lr))` (`optax.adamaxw`).
@@ -79,6 +75,7 @@ pub struct AdamaxW {
     pub(crate) eps: Hyper,
     pub(crate) weight_decay: Hyper,
     pub(crate) mask: Option<Mask>,
+    built: Built,
 }
 
 /// `optax.adamaxw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-4, mask=None)`.
@@ -90,44 +87,29 @@ pub fn adamaxw(learning_rate: impl Into<Hyper>) -> AdamaxW {
         eps: 1e-8.into(),
         weight_decay: 1e-4.into(),
         mask: None,
+        built: Built::default(),
     }
 }
 
 impl AdamaxW {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the infinity moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the infinity moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to `|g|` inside the maximum.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to `|g|` inside the maximum.
+        eps: impl Into<Hyper>;
 
-    /// Decoupled weight decay rate (number or schedule).
-    pub fn weight_decay(mut self, weight_decay: impl Into<Hyper>) -> Self {
-        self.weight_decay = weight_decay.into();
-        self
-    }
+        /// Decoupled weight decay rate (number or schedule).
+        weight_decay: impl Into<Hyper>;
 
-    /// Decay only the leaves where `mask` is true.
-    pub fn mask(mut self, mask: impl Into<Mask>) -> Self {
-        self.mask = Some(mask.into());
-        self
-    }
+        /// Decay only the leaves where `mask` is true.
+        mask: Some(impl Into<Mask>);
 
-    /// Sets or clears the mask.
-    pub fn mask_opt(mut self, mask: Option<Mask>) -> Self {
-        self.mask = mask;
-        self
+        /// Sets or clears the mask.
+        mask_opt(mask: Option<Mask>);
     }
 
     /// The chain this alias stands for.
@@ -149,7 +131,7 @@ impl AdamaxW {
     }
 }
 
-crate::alias_transform!(AdamaxW);
+alias_transform!(AdamaxW);
 
 #[cfg(test)]
 mod tests {

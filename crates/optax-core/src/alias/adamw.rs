@@ -6,11 +6,13 @@
 
 use burn::tensor::DType;
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::combine::Mask;
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::transform::GradientTransformation;
+use crate::transforms::fused::{fused_or_reference, unfused, FUSED_OFF};
 use crate::transforms::{
     add_decayed_weights, scale_by_adam, scale_by_learning_rate, AdamArgs, FusedAdam,
 };
@@ -29,6 +31,7 @@ pub struct AdamW {
     pub(crate) mask: Option<Mask>,
     pub(crate) nesterov: bool,
     pub(crate) fused: bool,
+    built: Built,
 }
 
 /// `optax.adamw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None,
@@ -45,6 +48,7 @@ pub fn adamw(learning_rate: impl Into<Hyper>) -> AdamW {
         mask: None,
         nesterov: false,
         fused: true,
+        built: Built::default(),
     }
 }
 
@@ -54,67 +58,39 @@ pub fn nadamw(learning_rate: impl Into<Hyper>) -> AdamW {
 }
 
 impl AdamW {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the second moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the second moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// Storage dtype of the first moment.
-    pub fn mu_dtype(mut self, mu_dtype: Option<DType>) -> Self {
-        self.mu_dtype = mu_dtype;
-        self
-    }
+        /// Storage dtype of the first moment.
+        mu_dtype: Option<DType>;
 
-    /// Decoupled weight decay rate (number or schedule).
-    pub fn weight_decay(mut self, weight_decay: impl Into<Hyper>) -> Self {
-        self.weight_decay = weight_decay.into();
-        self
-    }
+        /// Decoupled weight decay rate (number or schedule).
+        weight_decay: impl Into<Hyper>;
 
-    /// Decay only the leaves where `mask` is true.
-    pub fn mask(mut self, mask: impl Into<Mask>) -> Self {
-        self.mask = Some(mask.into());
-        self
-    }
+        /// Decay only the leaves where `mask` is true.
+        mask: Some(impl Into<Mask>);
 
-    /// Sets or clears the mask.
-    pub fn mask_opt(mut self, mask: Option<Mask>) -> Self {
-        self.mask = mask;
-        self
-    }
+        /// Sets or clears the mask.
+        mask_opt(mask: Option<Mask>);
 
-    /// Nesterov momentum (NAdamW).
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
-    }
+        /// Nesterov momentum (NAdamW).
+        nesterov: bool;
 
-    /// Whether the fused multi-tensor kernel may run the step (default `true`; not an Optax
-    /// argument). It runs only on the flex, ndarray (`ndarray` feature) or wgpu device with
-    /// host-number (or schedule) hyperparameters and no `mu_dtype`, with the same results and
-    /// state as the chain; `false` forces the chain.
-    pub fn fused(mut self, fused: bool) -> Self {
-        self.fused = fused;
-        self
+        /// Whether the fused multi-tensor kernel may run the step (default `true`; not an Optax
+        /// argument). It runs only on the flex, ndarray (`ndarray` feature) or wgpu device with
+        /// host-number (or schedule) hyperparameters and no `mu_dtype`, with the same results and
+        /// state as the chain; `false` forces the chain.
+        fused: bool;
     }
 
     /// The transformation this alias stands for: the chain, run by the fused kernel where
@@ -122,7 +98,7 @@ impl AdamW {
     pub fn build(&self) -> GradientTransformation {
         let reference = self.build_chain();
         if !self.fused {
-            return reference;
+            return unfused(reference, FUSED_OFF);
         }
         let args = AdamArgs {
             learning_rate: &self.learning_rate,
@@ -134,10 +110,7 @@ impl AdamW {
             nesterov: self.nesterov,
             decay: Some((&self.weight_decay, self.mask.as_ref())),
         };
-        match FusedAdam::try_new(reference.clone(), args) {
-            Some(f) => GradientTransformation::new(f),
-            None => reference,
-        }
+        fused_or_reference(FusedAdam::try_new(reference.clone(), args), reference)
     }
 
     /// The chain this alias stands for (`optax.adamw`).
@@ -162,4 +135,4 @@ impl AdamW {
     }
 }
 
-crate::alias_transform!(AdamW);
+alias_transform!(AdamW);

@@ -4,6 +4,7 @@
 //! Optimizing Deep Models*, IEEE TPAMI 2024 (<https://arxiv.org/abs/2208.06677>). The alias's
 //! `eps_root` default (1e-8) differs from that of `scale_by_adan` (0), as in Optax.
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::combine::Mask;
 use crate::error::Result;
@@ -23,6 +24,7 @@ pub struct Adan {
     pub(crate) eps_root: Hyper,
     pub(crate) weight_decay: Hyper,
     pub(crate) mask: Option<Mask>,
+    built: Built,
 }
 
 /// `optax.adan(learning_rate, b1=0.98, b2=0.92, b3=0.99, eps=1e-8, eps_root=1e-8,
@@ -37,56 +39,35 @@ pub fn adan(learning_rate: impl Into<Hyper>) -> Adan {
         eps_root: 1e-8.into(),
         weight_decay: 0.0.into(),
         mask: None,
+        built: Built::default(),
     }
 }
 
 impl Adan {
-    /// Decay of the average of gradients.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the average of gradients.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the average of gradient differences.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the average of gradient differences.
+        b2: impl Into<Hyper>;
 
-    /// Decay of the average of the squared term.
-    pub fn b3(mut self, b3: impl Into<Hyper>) -> Self {
-        self.b3 = b3.into();
-        self
-    }
+        /// Decay of the average of the squared term.
+        b3: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the squared term inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the squared term inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// Decoupled weight decay rate (number or schedule).
-    pub fn weight_decay(mut self, weight_decay: impl Into<Hyper>) -> Self {
-        self.weight_decay = weight_decay.into();
-        self
-    }
+        /// Decoupled weight decay rate (number or schedule).
+        weight_decay: impl Into<Hyper>;
 
-    /// Decay only the leaves where `mask` is true.
-    pub fn mask(mut self, mask: impl Into<Mask>) -> Self {
-        self.mask = Some(mask.into());
-        self
-    }
+        /// Decay only the leaves where `mask` is true.
+        mask: Some(impl Into<Mask>);
 
-    /// Sets or clears the mask.
-    pub fn mask_opt(mut self, mask: Option<Mask>) -> Self {
-        self.mask = mask;
-        self
+        /// Sets or clears the mask.
+        mask_opt(mask: Option<Mask>);
     }
 
     /// The chain this alias stands for.
@@ -110,7 +91,7 @@ impl Adan {
     }
 }
 
-crate::alias_transform!(Adan);
+alias_transform!(Adan);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 
 use burn::tensor::DType;
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -22,6 +23,7 @@ pub struct Amsgrad {
     pub(crate) mu_dtype: Option<DType>,
     pub(crate) bias_correction_mu: bool,
     pub(crate) bias_correction_nu: bool,
+    built: Built,
 }
 
 /// `optax.amsgrad(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None,
@@ -36,50 +38,33 @@ pub fn amsgrad(learning_rate: impl Into<Hyper>) -> Amsgrad {
         mu_dtype: None,
         bias_correction_mu: true,
         bias_correction_nu: true,
+        built: Built::default(),
     }
 }
 
 impl Amsgrad {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the second moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the second moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// Storage dtype of the first moment.
-    pub fn mu_dtype(mut self, mu_dtype: Option<DType>) -> Self {
-        self.mu_dtype = mu_dtype;
-        self
-    }
+        /// Storage dtype of the first moment.
+        mu_dtype: Option<DType>;
 
-    /// Whether to bias-correct the first moment (`false` is the paper's form).
-    pub fn bias_correction_mu(mut self, bias_correction_mu: bool) -> Self {
-        self.bias_correction_mu = bias_correction_mu;
-        self
-    }
+        /// Whether to bias-correct the first moment (`false` is the paper's form).
+        bias_correction_mu: bool;
 
-    /// Whether to bias-correct the second moment before the maximum (`false` is the paper's form).
-    pub fn bias_correction_nu(mut self, bias_correction_nu: bool) -> Self {
-        self.bias_correction_nu = bias_correction_nu;
-        self
+        /// Whether to bias-correct the second moment before the maximum (`false` is the paper's
+        /// form).
+        bias_correction_nu: bool;
     }
 
     /// The chain this alias stands for.
@@ -103,7 +88,7 @@ impl Amsgrad {
     }
 }
 
-crate::alias_transform!(Amsgrad);
+alias_transform!(Amsgrad);
 
 #[cfg(test)]
 mod tests {

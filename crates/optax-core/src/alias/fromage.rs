@@ -12,6 +12,7 @@
 //!
 //! so that `p_{t+1} = mult_t · (p_t - lr_t · a_t)`.
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::{Hyper, Scalar};
@@ -26,6 +27,7 @@ use crate::transforms::{add_decayed_weights, scale_by_learning_rate, scale_by_tr
 pub struct Fromage {
     pub(crate) learning_rate: Hyper,
     pub(crate) min_norm: Hyper,
+    built: Built,
 }
 
 /// `optax.fromage(learning_rate, min_norm=1e-6)`.
@@ -33,6 +35,7 @@ pub fn fromage(learning_rate: impl Into<Hyper>) -> Fromage {
     Fromage {
         learning_rate: learning_rate.into(),
         min_norm: 1e-6.into(),
+        built: Built::default(),
     }
 }
 
@@ -42,10 +45,9 @@ fn mult(lr: Scalar) -> Scalar {
 }
 
 impl Fromage {
-    /// Lower bound of the parameter and update norms in the trust ratio.
-    pub fn min_norm(mut self, min_norm: impl Into<Hyper>) -> Self {
-        self.min_norm = min_norm.into();
-        self
+    alias_setters! {
+        /// Lower bound of the parameter and update norms in the trust ratio.
+        min_norm: impl Into<Hyper>;
     }
 
     /// The chain this alias stands for.
@@ -79,7 +81,7 @@ impl Fromage {
     }
 }
 
-crate::alias_transform!(Fromage);
+alias_transform!(Fromage);
 
 #[cfg(test)]
 mod tests {

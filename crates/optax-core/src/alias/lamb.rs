@@ -8,6 +8,7 @@
 //! u_t = -lr_t · (‖p_t‖ / ‖a_t‖) · a_t                               (per leaf; 1 if a norm is 0)
 //! ```
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::combine::Mask;
 use crate::error::Result;
@@ -28,6 +29,7 @@ pub struct Lamb {
     pub(crate) eps_root: Hyper,
     pub(crate) weight_decay: Hyper,
     pub(crate) mask: Option<Mask>,
+    built: Built,
 }
 
 /// `optax.lamb(learning_rate, b1=0.9, b2=0.999, eps=1e-6, eps_root=0.0, weight_decay=0.0,
@@ -41,50 +43,32 @@ pub fn lamb(learning_rate: impl Into<Hyper>) -> Lamb {
         eps_root: 0.0.into(),
         weight_decay: 0.0.into(),
         mask: None,
+        built: Built::default(),
     }
 }
 
 impl Lamb {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the second moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the second moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// Decoupled weight decay rate (number or schedule).
-    pub fn weight_decay(mut self, weight_decay: impl Into<Hyper>) -> Self {
-        self.weight_decay = weight_decay.into();
-        self
-    }
+        /// Decoupled weight decay rate (number or schedule).
+        weight_decay: impl Into<Hyper>;
 
-    /// Decay only the leaves where `mask` is true.
-    pub fn mask(mut self, mask: impl Into<Mask>) -> Self {
-        self.mask = Some(mask.into());
-        self
-    }
+        /// Decay only the leaves where `mask` is true.
+        mask: Some(impl Into<Mask>);
 
-    /// Sets or clears the mask.
-    pub fn mask_opt(mut self, mask: Option<Mask>) -> Self {
-        self.mask = mask;
-        self
+        /// Sets or clears the mask.
+        mask_opt(mask: Option<Mask>);
     }
 
     /// The chain this alias stands for.
@@ -108,7 +92,7 @@ impl Lamb {
     }
 }
 
-crate::alias_transform!(Lamb);
+alias_transform!(Lamb);
 
 #[cfg(test)]
 mod tests {

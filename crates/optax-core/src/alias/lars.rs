@@ -11,6 +11,7 @@
 //! u_t = t_t  (or -lr_t·a_t + momentum·t_t with nesterov)
 //! ```
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::combine::{masked, Mask};
 use crate::error::Result;
@@ -31,6 +32,7 @@ pub struct Lars {
     pub(crate) trust_ratio_mask: Mask,
     pub(crate) momentum: Hyper,
     pub(crate) nesterov: bool,
+    built: Built,
 }
 
 /// `optax.lars(learning_rate, weight_decay=0.0, weight_decay_mask=True,
@@ -45,50 +47,32 @@ pub fn lars(learning_rate: impl Into<Hyper>) -> Lars {
         trust_ratio_mask: Mask::All(true),
         momentum: 0.9.into(),
         nesterov: false,
+        built: Built::default(),
     }
 }
 
 impl Lars {
-    /// Weight decay rate (number or schedule).
-    pub fn weight_decay(mut self, weight_decay: impl Into<Hyper>) -> Self {
-        self.weight_decay = weight_decay.into();
-        self
-    }
+    alias_setters! {
+        /// Weight decay rate (number or schedule).
+        weight_decay: impl Into<Hyper>;
 
-    /// Decay only the leaves where the mask is true (a bool for all leaves, or a mask).
-    pub fn weight_decay_mask(mut self, weight_decay_mask: impl Into<Mask>) -> Self {
-        self.weight_decay_mask = weight_decay_mask.into();
-        self
-    }
+        /// Decay only the leaves where the mask is true (a bool for all leaves, or a mask).
+        weight_decay_mask: impl Into<Mask>;
 
-    /// Multiplier of the trust ratio.
-    pub fn trust_coefficient(mut self, trust_coefficient: impl Into<Hyper>) -> Self {
-        self.trust_coefficient = trust_coefficient.into();
-        self
-    }
+        /// Multiplier of the trust ratio.
+        trust_coefficient: impl Into<Hyper>;
 
-    /// Added to the update norm in the trust ratio's denominator.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the update norm in the trust ratio's denominator.
+        eps: impl Into<Hyper>;
 
-    /// Apply the trust ratio only to the leaves where the mask is true.
-    pub fn trust_ratio_mask(mut self, trust_ratio_mask: impl Into<Mask>) -> Self {
-        self.trust_ratio_mask = trust_ratio_mask.into();
-        self
-    }
+        /// Apply the trust ratio only to the leaves where the mask is true.
+        trust_ratio_mask: impl Into<Mask>;
 
-    /// Decay of the momentum.
-    pub fn momentum(mut self, momentum: impl Into<Hyper>) -> Self {
-        self.momentum = momentum.into();
-        self
-    }
+        /// Decay of the momentum.
+        momentum: impl Into<Hyper>;
 
-    /// Nesterov momentum.
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
+        /// Nesterov momentum.
+        nesterov: bool;
     }
 
     /// The chain this alias stands for.
@@ -114,7 +98,7 @@ impl Lars {
     }
 }
 
-crate::alias_transform!(Lars);
+alias_transform!(Lars);
 
 #[cfg(test)]
 mod tests {

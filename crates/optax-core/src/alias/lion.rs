@@ -7,6 +7,7 @@
 
 use burn::tensor::DType;
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::combine::Mask;
 use crate::error::Result;
@@ -24,6 +25,7 @@ pub struct Lion {
     pub(crate) mu_dtype: Option<DType>,
     pub(crate) weight_decay: Hyper,
     pub(crate) mask: Option<Mask>,
+    built: Built,
 }
 
 /// `optax.lion(learning_rate, b1=0.9, b2=0.99, mu_dtype=None, weight_decay=1e-3, mask=None)`.
@@ -35,44 +37,29 @@ pub fn lion(learning_rate: impl Into<Hyper>) -> Lion {
         mu_dtype: None,
         weight_decay: 1e-3.into(),
         mask: None,
+        built: Built::default(),
     }
 }
 
 impl Lion {
-    /// Weight of the momentum against the current gradient in the step direction.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Weight of the momentum against the current gradient in the step direction.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the momentum.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the momentum.
+        b2: impl Into<Hyper>;
 
-    /// Storage dtype of the momentum.
-    pub fn mu_dtype(mut self, mu_dtype: Option<DType>) -> Self {
-        self.mu_dtype = mu_dtype;
-        self
-    }
+        /// Storage dtype of the momentum.
+        mu_dtype: Option<DType>;
 
-    /// Decoupled weight decay rate (number or schedule).
-    pub fn weight_decay(mut self, weight_decay: impl Into<Hyper>) -> Self {
-        self.weight_decay = weight_decay.into();
-        self
-    }
+        /// Decoupled weight decay rate (number or schedule).
+        weight_decay: impl Into<Hyper>;
 
-    /// Decay only the leaves where `mask` is true.
-    pub fn mask(mut self, mask: impl Into<Mask>) -> Self {
-        self.mask = Some(mask.into());
-        self
-    }
+        /// Decay only the leaves where `mask` is true.
+        mask: Some(impl Into<Mask>);
 
-    /// Sets or clears the mask.
-    pub fn mask_opt(mut self, mask: Option<Mask>) -> Self {
-        self.mask = mask;
-        self
+        /// Sets or clears the mask.
+        mask_opt(mask: Option<Mask>);
     }
 
     /// The chain this alias stands for.
@@ -94,7 +81,7 @@ impl Lion {
     }
 }
 
-crate::alias_transform!(Lion);
+alias_transform!(Lion);
 
 #[cfg(test)]
 mod tests {

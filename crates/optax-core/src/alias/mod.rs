@@ -9,6 +9,7 @@ mod adamax;
 mod adamw;
 mod adan;
 mod amsgrad;
+mod built;
 mod fromage;
 mod lamb;
 mod lars;

@@ -9,6 +9,7 @@
 //! u_t  = -lr_t·(g_t + N(0, σ_t²))
 //! ```
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -24,6 +25,7 @@ pub struct NoisySgd {
     pub(crate) gamma: Hyper,
     pub(crate) key: Option<i64>,
     pub(crate) seed: Option<i64>,
+    built: Built,
 }
 
 /// `optax.noisy_sgd(learning_rate, eta=0.01, gamma=0.55, key=None, *, seed=None)`.
@@ -34,32 +36,23 @@ pub fn noisy_sgd(learning_rate: impl Into<Hyper>) -> NoisySgd {
         gamma: 0.55.into(),
         key: None,
         seed: None,
+        built: Built::default(),
     }
 }
 
 impl NoisySgd {
-    /// Initial variance of the noise.
-    pub fn eta(mut self, eta: impl Into<Hyper>) -> Self {
-        self.eta = eta.into();
-        self
-    }
+    alias_setters! {
+        /// Initial variance of the noise.
+        eta: impl Into<Hyper>;
 
-    /// Annealing exponent of the variance.
-    pub fn gamma(mut self, gamma: impl Into<Hyper>) -> Self {
-        self.gamma = gamma.into();
-        self
-    }
+        /// Annealing exponent of the variance.
+        gamma: impl Into<Hyper>;
 
-    /// The random key (an integer; `None` is key 0).
-    pub fn key(mut self, key: i64) -> Self {
-        self.key = Some(key);
-        self
-    }
+        /// The random key (an integer; `None` is key 0).
+        key: Some(i64);
 
-    /// Deprecated in Optax in favour of `key`; giving both is an error.
-    pub fn seed(mut self, seed: i64) -> Self {
-        self.seed = Some(seed);
-        self
+        /// Deprecated in Optax in favour of `key`; giving both is an error.
+        seed: Some(i64);
     }
 
     /// The chain this alias stands for.
@@ -78,7 +71,7 @@ impl NoisySgd {
     }
 }
 
-crate::alias_transform!(NoisySgd);
+alias_transform!(NoisySgd);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@
 //! u_t = -lr_t · m_t
 //! ```
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -25,6 +26,7 @@ pub struct Novograd {
     pub(crate) eps: Hyper,
     pub(crate) eps_root: Hyper,
     pub(crate) weight_decay: Hyper,
+    built: Built,
 }
 
 /// `optax.novograd(learning_rate, b1=0.9, b2=0.25, eps=1e-6, eps_root=0.0, weight_decay=0.0)`.
@@ -36,40 +38,28 @@ pub fn novograd(learning_rate: impl Into<Hyper>) -> Novograd {
         eps: 1e-6.into(),
         eps_root: 0.0.into(),
         weight_decay: 0.0.into(),
+        built: Built::default(),
     }
 }
 
 impl Novograd {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the layer-wise second moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the layer-wise second moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// Weight decay inside the first moment. Optax types it as a schedule-or-number, but
-    /// `scale_by_novograd` multiplies the parameters by it directly, so only a number (or a
-    /// tensor) runs; a schedule is rejected.
-    pub fn weight_decay(mut self, weight_decay: impl Into<Hyper>) -> Self {
-        self.weight_decay = weight_decay.into();
-        self
+        /// Weight decay inside the first moment. Optax types it as a schedule-or-number, but
+        /// `scale_by_novograd` multiplies the parameters by it directly, so only a number (or a
+        /// tensor) runs; a schedule is rejected.
+        weight_decay: impl Into<Hyper>;
     }
 
     /// The chain this alias stands for.
@@ -91,7 +81,7 @@ impl Novograd {
     }
 }
 
-crate::alias_transform!(Novograd);
+alias_transform!(Novograd);
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@
 
 use burn::tensor::DType;
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -27,6 +28,7 @@ pub struct OptimisticGradientDescent {
     pub(crate) learning_rate: Hyper,
     pub(crate) alpha: Hyper,
     pub(crate) beta: Hyper,
+    built: Built,
 }
 
 /// `optax.optimistic_gradient_descent(learning_rate, alpha=1.0, beta=1.0)`.
@@ -35,21 +37,18 @@ pub fn optimistic_gradient_descent(learning_rate: impl Into<Hyper>) -> Optimisti
         learning_rate: learning_rate.into(),
         alpha: 1.0.into(),
         beta: 1.0.into(),
+        built: Built::default(),
     }
 }
 
 impl OptimisticGradientDescent {
-    /// Coefficient of the current gradient. Optax types it as a schedule too, but
-    /// `scale_by_optimistic_gradient` can only use a number: a schedule is an error.
-    pub fn alpha(mut self, alpha: impl Into<Hyper>) -> Self {
-        self.alpha = alpha.into();
-        self
-    }
+    alias_setters! {
+        /// Coefficient of the current gradient. Optax types it as a schedule too, but
+        /// `scale_by_optimistic_gradient` can only use a number: a schedule is an error.
+        alpha: impl Into<Hyper>;
 
-    /// Coefficient of the negative momentum (a number, as `alpha`).
-    pub fn beta(mut self, beta: impl Into<Hyper>) -> Self {
-        self.beta = beta.into();
-        self
+        /// Coefficient of the negative momentum (a number, as `alpha`).
+        beta: impl Into<Hyper>;
     }
 
     /// The chain this alias stands for.
@@ -68,7 +67,7 @@ impl OptimisticGradientDescent {
     }
 }
 
-crate::alias_transform!(OptimisticGradientDescent);
+alias_transform!(OptimisticGradientDescent);
 
 /// `chain(scale_by_adam(b1, b2, eps, eps_root, mu_dtype, nesterov),
 /// scale_by_optimistic_gradient(alpha, beta), scale_by_learning_rate(learning_rate))`
@@ -84,6 +83,7 @@ pub struct OptimisticAdamV2 {
     pub(crate) eps_root: Hyper,
     pub(crate) mu_dtype: Option<DType>,
     pub(crate) nesterov: bool,
+    built: Built,
 }
 
 /// `optax.optimistic_adam_v2(learning_rate, *, alpha=1.0, beta=1.0, b1=0.9, b2=0.999,
@@ -99,56 +99,35 @@ pub fn optimistic_adam_v2(learning_rate: impl Into<Hyper>) -> OptimisticAdamV2 {
         eps_root: 0.0.into(),
         mu_dtype: None,
         nesterov: true,
+        built: Built::default(),
     }
 }
 
 impl OptimisticAdamV2 {
-    /// Coefficient of the current direction.
-    pub fn alpha(mut self, alpha: impl Into<Hyper>) -> Self {
-        self.alpha = alpha.into();
-        self
-    }
+    alias_setters! {
+        /// Coefficient of the current direction.
+        alpha: impl Into<Hyper>;
 
-    /// Coefficient of the negative momentum.
-    pub fn beta(mut self, beta: impl Into<Hyper>) -> Self {
-        self.beta = beta.into();
-        self
-    }
+        /// Coefficient of the negative momentum.
+        beta: impl Into<Hyper>;
 
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the second moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the second moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// Storage dtype of the first moment.
-    pub fn mu_dtype(mut self, mu_dtype: Option<DType>) -> Self {
-        self.mu_dtype = mu_dtype;
-        self
-    }
+        /// Storage dtype of the first moment.
+        mu_dtype: Option<DType>;
 
-    /// Nesterov momentum in Adam (default true).
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
+        /// Nesterov momentum in Adam (default true).
+        nesterov: bool;
     }
 
     /// The chain this alias stands for.
@@ -175,7 +154,7 @@ impl OptimisticAdamV2 {
     }
 }
 
-crate::alias_transform!(OptimisticAdamV2);
+alias_transform!(OptimisticAdamV2);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@
 //!
 //! (`scaling` is applied first, by `sgd`, so the Polyak step sees `‖scaling_t·g_t‖²`.)
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -30,6 +31,7 @@ pub struct PolyakSgd {
     pub(crate) f_min: Hyper,
     pub(crate) eps: Hyper,
     pub(crate) variant: String,
+    built: Built,
 }
 
 /// `optax.polyak_sgd(max_learning_rate=1.0, scaling=1.0, f_min=0.0, eps=0.0, variant='sps')`.
@@ -40,38 +42,26 @@ pub fn polyak_sgd() -> PolyakSgd {
         f_min: 0.0.into(),
         eps: 0.0.into(),
         variant: "sps".to_string(),
+        built: Built::default(),
     }
 }
 
 impl PolyakSgd {
-    /// Largest step size.
-    pub fn max_learning_rate(mut self, max_learning_rate: impl Into<Hyper>) -> Self {
-        self.max_learning_rate = max_learning_rate.into();
-        self
-    }
+    alias_setters! {
+        /// Largest step size.
+        max_learning_rate: impl Into<Hyper>;
 
-    /// Global scaling factor (number or schedule).
-    pub fn scaling(mut self, scaling: impl Into<Hyper>) -> Self {
-        self.scaling = scaling.into();
-        self
-    }
+        /// Global scaling factor (number or schedule).
+        scaling: impl Into<Hyper>;
 
-    /// Lower bound of the objective (`f*`).
-    pub fn f_min(mut self, f_min: impl Into<Hyper>) -> Self {
-        self.f_min = f_min.into();
-        self
-    }
+        /// Lower bound of the objective (`f*`).
+        f_min: impl Into<Hyper>;
 
-    /// Added to the squared gradient norm in the denominator.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the squared gradient norm in the denominator.
+        eps: impl Into<Hyper>;
 
-    /// `"sps"` or `"sps+"`.
-    pub fn variant(mut self, variant: impl Into<String>) -> Self {
-        self.variant = variant.into();
-        self
+        /// `"sps"` or `"sps+"`.
+        variant: impl Into<String>;
     }
 
     /// The chain this alias stands for.
@@ -89,7 +79,7 @@ impl PolyakSgd {
     }
 }
 
-crate::alias_transform!(PolyakSgd);
+alias_transform!(PolyakSgd);
 
 #[cfg(test)]
 mod tests {

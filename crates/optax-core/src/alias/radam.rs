@@ -3,6 +3,7 @@
 //! Liu, Jiang, He, Chen, Liu, Gao & Han, *On the Variance of the Adaptive Learning Rate and
 //! Beyond*, ICLR 2020 (<https://arxiv.org/abs/1908.03265>).
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -19,6 +20,7 @@ pub struct Radam {
     pub(crate) eps_root: Hyper,
     pub(crate) threshold: Hyper,
     pub(crate) nesterov: bool,
+    built: Built,
 }
 
 /// `optax.radam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, threshold=5.0, *,
@@ -32,44 +34,29 @@ pub fn radam(learning_rate: impl Into<Hyper>) -> Radam {
         eps_root: 0.0.into(),
         threshold: 5.0.into(),
         nesterov: false,
+        built: Built::default(),
     }
 }
 
 impl Radam {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the second moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the second moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// The value of `ρ_t` from which the rectified adaptive step is taken.
-    pub fn threshold(mut self, threshold: impl Into<Hyper>) -> Self {
-        self.threshold = threshold.into();
-        self
-    }
+        /// The value of `ρ_t` from which the rectified adaptive step is taken.
+        threshold: impl Into<Hyper>;
 
-    /// Nesterov momentum.
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
+        /// Nesterov momentum.
+        nesterov: bool;
     }
 
     /// The chain this alias stands for.
@@ -92,7 +79,7 @@ impl Radam {
     }
 }
 
-crate::alias_transform!(Radam);
+alias_transform!(Radam);
 
 #[cfg(test)]
 mod tests {

@@ -11,10 +11,12 @@
 //! u_t = trace(u_t; momentum, nesterov)   when momentum is given
 //! ```
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::transform::GradientTransformation;
+use crate::transforms::fused::{fused_or_reference, unfused, FUSED_OFF};
 use crate::transforms::{
     identity, scale_by_learning_rate, scale_by_rms, scale_by_stddev, trace, FusedRmsprop,
     RmspropArgs,
@@ -34,6 +36,7 @@ pub struct RmsProp {
     pub(crate) nesterov: bool,
     pub(crate) bias_correction: bool,
     pub(crate) fused: bool,
+    built: Built,
 }
 
 /// `optax.rmsprop(learning_rate, decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True,
@@ -50,71 +53,44 @@ pub fn rmsprop(learning_rate: impl Into<Hyper>) -> RmsProp {
         nesterov: false,
         bias_correction: false,
         fused: true,
+        built: Built::default(),
     }
 }
 
 impl RmsProp {
-    /// Decay of the moving average of squared gradients.
-    pub fn decay(mut self, decay: impl Into<Hyper>) -> Self {
-        self.decay = decay.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the moving average of squared gradients.
+        decay: impl Into<Hyper>;
 
-    /// Added to the denominator (inside or outside the square root, see `eps_in_sqrt`).
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator (inside or outside the square root, see `eps_in_sqrt`).
+        eps: impl Into<Hyper>;
 
-    /// Initial value of the second moment.
-    pub fn initial_scale(mut self, initial_scale: impl Into<Hyper>) -> Self {
-        self.initial_scale = initial_scale.into();
-        self
-    }
+        /// Initial value of the second moment.
+        initial_scale: impl Into<Hyper>;
 
-    /// Whether `eps` is added inside the square root.
-    pub fn eps_in_sqrt(mut self, eps_in_sqrt: bool) -> Self {
-        self.eps_in_sqrt = eps_in_sqrt;
-        self
-    }
+        /// Whether `eps` is added inside the square root.
+        eps_in_sqrt: bool;
 
-    /// Centered RMSProp: divide by the standard deviation instead of the RMS.
-    pub fn centered(mut self, centered: bool) -> Self {
-        self.centered = centered;
-        self
-    }
+        /// Centered RMSProp: divide by the standard deviation instead of the RMS.
+        centered: bool;
 
-    /// Momentum decay of a `trace` after the step (none by default).
-    pub fn momentum(mut self, momentum: impl Into<Hyper>) -> Self {
-        self.momentum = Some(momentum.into());
-        self
-    }
+        /// Momentum decay of a `trace` after the step (none by default).
+        momentum: Some(impl Into<Hyper>);
 
-    /// Sets or clears the momentum.
-    pub fn momentum_opt(mut self, momentum: Option<Hyper>) -> Self {
-        self.momentum = momentum;
-        self
-    }
+        /// Sets or clears the momentum.
+        momentum_opt(momentum: Option<Hyper>);
 
-    /// Nesterov momentum (used only with `momentum`).
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
-    }
+        /// Nesterov momentum (used only with `momentum`).
+        nesterov: bool;
 
-    /// Bias-correct the moving averages.
-    pub fn bias_correction(mut self, bias_correction: bool) -> Self {
-        self.bias_correction = bias_correction;
-        self
-    }
+        /// Bias-correct the moving averages.
+        bias_correction: bool;
 
-    /// Whether the fused multi-tensor kernel may run the step (default `true`; not an Optax
-    /// argument). It runs only on the flex, ndarray (`ndarray` feature) or wgpu device with
-    /// host-number hyperparameters (the learning rate may be a schedule), with the same
-    /// results and state as the chain; `false` forces the chain.
-    pub fn fused(mut self, fused: bool) -> Self {
-        self.fused = fused;
-        self
+        /// Whether the fused multi-tensor kernel may run the step (default `true`; not an Optax
+        /// argument). It runs only on the flex, ndarray (`ndarray` feature) or wgpu device with
+        /// host-number hyperparameters (the learning rate may be a schedule), with the same
+        /// results and state as the chain; `false` forces the chain.
+        fused: bool;
     }
 
     /// The transformation this alias stands for: the chain, run by the fused kernel where
@@ -122,7 +98,7 @@ impl RmsProp {
     pub fn build(&self) -> GradientTransformation {
         let reference = self.build_chain();
         if !self.fused {
-            return reference;
+            return unfused(reference, FUSED_OFF);
         }
         let args = RmspropArgs {
             learning_rate: &self.learning_rate,
@@ -134,10 +110,7 @@ impl RmsProp {
             nesterov: self.nesterov,
             bias_correction: self.bias_correction,
         };
-        match FusedRmsprop::try_new(reference.clone(), args) {
-            Some(f) => GradientTransformation::new(f),
-            None => reference,
-        }
+        fused_or_reference(FusedRmsprop::try_new(reference.clone(), args), reference)
     }
 
     /// The chain this alias stands for (`optax.rmsprop`).
@@ -177,7 +150,7 @@ impl RmsProp {
     }
 }
 
-crate::alias_transform!(RmsProp);
+alias_transform!(RmsProp);
 
 #[cfg(test)]
 mod tests {

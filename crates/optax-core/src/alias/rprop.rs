@@ -8,6 +8,7 @@
 //! u_t = -scale_by_rprop(g_t)
 //! ```
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -23,6 +24,7 @@ pub struct Rprop {
     pub(crate) eta_plus: Hyper,
     pub(crate) min_step_size: Hyper,
     pub(crate) max_step_size: Hyper,
+    built: Built,
 }
 
 /// `optax.rprop(learning_rate, eta_minus=0.5, eta_plus=1.2, min_step_size=1e-6,
@@ -34,32 +36,23 @@ pub fn rprop(learning_rate: impl Into<Hyper>) -> Rprop {
         eta_plus: 1.2.into(),
         min_step_size: 1e-6.into(),
         max_step_size: 50.0.into(),
+        built: Built::default(),
     }
 }
 
 impl Rprop {
-    /// Step-size factor when the gradient changes sign.
-    pub fn eta_minus(mut self, eta_minus: impl Into<Hyper>) -> Self {
-        self.eta_minus = eta_minus.into();
-        self
-    }
+    alias_setters! {
+        /// Step-size factor when the gradient changes sign.
+        eta_minus: impl Into<Hyper>;
 
-    /// Step-size factor when the gradient keeps its sign.
-    pub fn eta_plus(mut self, eta_plus: impl Into<Hyper>) -> Self {
-        self.eta_plus = eta_plus.into();
-        self
-    }
+        /// Step-size factor when the gradient keeps its sign.
+        eta_plus: impl Into<Hyper>;
 
-    /// Smallest step size.
-    pub fn min_step_size(mut self, min_step_size: impl Into<Hyper>) -> Self {
-        self.min_step_size = min_step_size.into();
-        self
-    }
+        /// Smallest step size.
+        min_step_size: impl Into<Hyper>;
 
-    /// Largest step size.
-    pub fn max_step_size(mut self, max_step_size: impl Into<Hyper>) -> Self {
-        self.max_step_size = max_step_size.into();
-        self
+        /// Largest step size.
+        max_step_size: impl Into<Hyper>;
     }
 
     /// The chain this alias stands for.
@@ -77,7 +70,7 @@ impl Rprop {
     }
 }
 
-crate::alias_transform!(Rprop);
+alias_transform!(Rprop);
 
 #[cfg(test)]
 mod tests {

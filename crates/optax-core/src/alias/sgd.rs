@@ -14,10 +14,12 @@
 
 use burn::tensor::DType;
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::transform::GradientTransformation;
+use crate::transforms::fused::{fused_or_reference, unfused, FUSED_OFF};
 use crate::transforms::{identity, scale_by_learning_rate, trace, FusedSgd};
 
 /// `chain(trace(momentum, nesterov, accumulator_dtype) or identity(), scale_by_learning_rate(lr))`
@@ -29,6 +31,7 @@ pub struct Sgd {
     pub(crate) nesterov: bool,
     pub(crate) accumulator_dtype: Option<DType>,
     pub(crate) fused: bool,
+    built: Built,
 }
 
 /// `optax.sgd(learning_rate, momentum=None, nesterov=False, accumulator_dtype=None)`.
@@ -39,42 +42,30 @@ pub fn sgd(learning_rate: impl Into<Hyper>) -> Sgd {
         nesterov: false,
         accumulator_dtype: None,
         fused: true,
+        built: Built::default(),
     }
 }
 
 impl Sgd {
-    /// Momentum decay (without it, no momentum at all).
-    pub fn momentum(mut self, momentum: impl Into<Hyper>) -> Self {
-        self.momentum = Some(momentum.into());
-        self
-    }
+    alias_setters! {
+        /// Momentum decay (without it, no momentum at all).
+        momentum: Some(impl Into<Hyper>);
 
-    /// Sets or clears the momentum.
-    pub fn momentum_opt(mut self, momentum: Option<Hyper>) -> Self {
-        self.momentum = momentum;
-        self
-    }
+        /// Sets or clears the momentum.
+        momentum_opt(momentum: Option<Hyper>);
 
-    /// Nesterov momentum (only used with a momentum).
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
-    }
+        /// Nesterov momentum (only used with a momentum).
+        nesterov: bool;
 
-    /// Storage dtype of the momentum.
-    pub fn accumulator_dtype(mut self, accumulator_dtype: Option<DType>) -> Self {
-        self.accumulator_dtype = accumulator_dtype;
-        self
-    }
+        /// Storage dtype of the momentum.
+        accumulator_dtype: Option<DType>;
 
-    /// Whether the fused multi-tensor kernel may run a step with momentum (default `true`;
-    /// not an Optax argument). It runs only on the flex, ndarray (`ndarray` feature) or wgpu
-    /// device with a host-number momentum (the learning rate may be a schedule) and no
-    /// `accumulator_dtype`, with the same results and state as the chain; `false` forces the
-    /// chain.
-    pub fn fused(mut self, fused: bool) -> Self {
-        self.fused = fused;
-        self
+        /// Whether the fused multi-tensor kernel may run a step with momentum (default `true`;
+        /// not an Optax argument). It runs only on the flex, ndarray (`ndarray` feature) or wgpu
+        /// device with a host-number momentum (the learning rate may be a schedule) and no
+        /// `accumulator_dtype`, with the same results and state as the chain; `false` forces the
+        /// chain.
+        fused: bool;
     }
 
     /// The transformation this alias stands for: the chain, run by the fused kernel where
@@ -82,7 +73,7 @@ impl Sgd {
     pub fn build(&self) -> GradientTransformation {
         let reference = self.build_chain();
         if !self.fused {
-            return reference;
+            return unfused(reference, FUSED_OFF);
         }
         let fused = FusedSgd::try_new(
             reference.clone(),
@@ -91,10 +82,7 @@ impl Sgd {
             self.nesterov,
             self.accumulator_dtype,
         );
-        match fused {
-            Some(f) => GradientTransformation::new(f),
-            None => reference,
-        }
+        fused_or_reference(fused, reference)
     }
 
     /// The chain this alias stands for (`optax.sgd`).
@@ -121,7 +109,7 @@ impl Sgd {
     }
 }
 
-crate::alias_transform!(Sgd);
+alias_transform!(Sgd);
 
 #[cfg(test)]
 mod tests {

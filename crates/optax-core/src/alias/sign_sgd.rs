@@ -12,6 +12,7 @@
 
 use burn::tensor::DType;
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -22,12 +23,14 @@ use crate::transforms::{ema, scale_by_learning_rate, scale_by_sign};
 #[derive(Clone, Debug)]
 pub struct SignSgd {
     pub(crate) learning_rate: Hyper,
+    built: Built,
 }
 
 /// `optax.sign_sgd(learning_rate)`.
 pub fn sign_sgd(learning_rate: impl Into<Hyper>) -> SignSgd {
     SignSgd {
         learning_rate: learning_rate.into(),
+        built: Built::default(),
     }
 }
 
@@ -45,7 +48,7 @@ impl SignSgd {
     }
 }
 
-crate::alias_transform!(SignSgd);
+alias_transform!(SignSgd);
 
 /// `chain(ema(beta, debias=False, accumulator_dtype), scale_by_sign(),
 /// scale_by_learning_rate(lr))` (`optax.signum`).
@@ -54,6 +57,7 @@ pub struct Signum {
     pub(crate) learning_rate: Hyper,
     pub(crate) beta: Hyper,
     pub(crate) accumulator_dtype: Option<DType>,
+    built: Built,
 }
 
 /// `optax.signum(learning_rate, beta=0.9, accumulator_dtype=None)`.
@@ -62,20 +66,17 @@ pub fn signum(learning_rate: impl Into<Hyper>) -> Signum {
         learning_rate: learning_rate.into(),
         beta: 0.9.into(),
         accumulator_dtype: None,
+        built: Built::default(),
     }
 }
 
 impl Signum {
-    /// Decay of the moving average of the gradient.
-    pub fn beta(mut self, beta: impl Into<Hyper>) -> Self {
-        self.beta = beta.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the moving average of the gradient.
+        beta: impl Into<Hyper>;
 
-    /// Storage dtype of the moving average.
-    pub fn accumulator_dtype(mut self, accumulator_dtype: Option<DType>) -> Self {
-        self.accumulator_dtype = accumulator_dtype;
-        self
+        /// Storage dtype of the moving average.
+        accumulator_dtype: Option<DType>;
     }
 
     /// The chain this alias stands for.
@@ -99,7 +100,7 @@ impl Signum {
     }
 }
 
-crate::alias_transform!(Signum);
+alias_transform!(Signum);
 
 #[cfg(test)]
 mod tests {

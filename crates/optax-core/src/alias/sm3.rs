@@ -8,6 +8,7 @@
 //! u_t = -learning_rate · ν_t
 //! ```
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -20,6 +21,7 @@ use crate::transforms::{scale, scale_by_sm3};
 pub struct Sm3 {
     pub(crate) learning_rate: Hyper,
     pub(crate) momentum: Hyper,
+    built: Built,
 }
 
 /// `optax.sm3(learning_rate, momentum=0.9)`.
@@ -27,14 +29,14 @@ pub fn sm3(learning_rate: impl Into<Hyper>) -> Sm3 {
     Sm3 {
         learning_rate: learning_rate.into(),
         momentum: 0.9.into(),
+        built: Built::default(),
     }
 }
 
 impl Sm3 {
-    /// Decay of the moving average of the scaled updates (`b1` of `scale_by_sm3`).
-    pub fn momentum(mut self, momentum: impl Into<Hyper>) -> Self {
-        self.momentum = momentum.into();
-        self
+    alias_setters! {
+        /// Decay of the moving average of the scaled updates (`b1` of `scale_by_sm3`).
+        momentum: impl Into<Hyper>;
     }
 
     /// The chain this alias stands for.
@@ -57,7 +59,7 @@ impl Sm3 {
     }
 }
 
-crate::alias_transform!(Sm3);
+alias_transform!(Sm3);
 
 #[cfg(test)]
 mod tests {

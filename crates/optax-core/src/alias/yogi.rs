@@ -5,6 +5,7 @@
 //! (<https://proceedings.neurips.cc/paper/2018/file/90365351ccc7437a1309dc64e4db32a3-Paper.pdf>).
 //! The alias keeps `scale_by_yogi`'s `eps_root=0` and `initial_accumulator_value=1e-6`.
 
+use super::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::error::Result;
 use crate::hyper::Hyper;
@@ -18,6 +19,7 @@ pub struct Yogi {
     pub(crate) b1: Hyper,
     pub(crate) b2: Hyper,
     pub(crate) eps: Hyper,
+    built: Built,
 }
 
 /// `optax.yogi(learning_rate, b1=0.9, b2=0.999, eps=1e-3)`.
@@ -27,26 +29,20 @@ pub fn yogi(learning_rate: impl Into<Hyper>) -> Yogi {
         b1: 0.9.into(),
         b2: 0.999.into(),
         eps: 1e-3.into(),
+        built: Built::default(),
     }
 }
 
 impl Yogi {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    alias_setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Rate of the additive second-moment update.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Rate of the additive second-moment update.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
     }
 
     /// The chain this alias stands for.
@@ -66,7 +62,7 @@ impl Yogi {
     }
 }
 
-crate::alias_transform!(Yogi);
+alias_transform!(Yogi);
 
 #[cfg(test)]
 mod tests {
