@@ -6,22 +6,25 @@
 //! utilities and specs. Names, arguments, defaults, sign conventions and numerics follow
 //! Optax 0.2.8, so Optax code ports line by line:
 //!
-//! ```no_run
+//! ```
 //! use optax_core::prelude::*;
 //! use optax_core::adam;
 //! use burn::tensor::{Device, Tensor};
 //!
 //! let device = Device::flex();
-//! let params = Tree::builder()
+//! let mut params = Tree::builder()
 //!     .leaf("w", Tensor::<2>::zeros([3, 2], &device))
 //!     .build()?;
 //! let optimizer = adam(1e-2);
 //! let mut state = optimizer.init(&params)?;
 //! let grads = params.map(|t| t.ones_like());
-//! let (updates, next) = optimizer.update(grads, &state, Some(&params), &Extra::none())?;
-//! state = next;
-//! let params = apply_updates(&params, &updates)?;
-//! # let _ = (state, params);
+//! // Optax's two calls: the updates, then the parameters.
+//! let (updates, next) = optimizer.update(grads.clone(), &state, Some(&params), &Extra::none())?;
+//! let stepped = apply_updates(&params, &updates)?;
+//! // The same step in one call, in place (one fused kernel pass for adam on this device).
+//! optimizer.step(&mut params, grads, &mut state)?;
+//! # assert_eq!(params.to_vecs()?, stepped.to_vecs()?);
+//! # let _ = next;
 //! # Ok::<(), optax_core::OptaxError>(())
 //! ```
 //!
@@ -33,11 +36,13 @@ mod apply;
 pub mod combine;
 pub mod device;
 mod error;
+pub mod fusion;
 mod hyper;
 pub mod losses;
 pub mod schedules;
 pub mod spec;
 mod state;
+mod step;
 mod transform;
 pub mod transforms;
 pub mod tree;
@@ -46,7 +51,7 @@ pub mod tree;
 pub mod prelude {
     pub use crate::{
         apply_updates, Extra, GradientTransformation, Hyper, IntoTransformation, OptaxError, State,
-        Transform, Tree,
+        Transform, TransformExt, Tree,
     };
 }
 
@@ -54,10 +59,12 @@ pub use alias::*;
 pub use apply::{apply_updates, incremental_update, periodic_update};
 pub use combine::*;
 pub use error::{OptaxError, Result};
+pub use fusion::FusionReport;
 pub use hyper::{Hyper, Scalar};
 pub use schedules::*;
 pub use spec::{from_spec, from_spec_str, schedule_from_spec};
 pub use state::{safe_increment, State, StateRecord};
+pub use step::TransformExt;
 pub use transform::{Extra, GradientTransformation, IntoTransformation, Transform};
 pub use transforms::*;
 pub use tree::{apply_updates_to_module, Tree, TreeBuilder, TreeDef};

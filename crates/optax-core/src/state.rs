@@ -459,3 +459,33 @@ pub fn safe_increment(count: i64) -> i64 {
         count
     }
 }
+
+/// Defines the layout of a state that is only a step count under Optax's name, e.g.
+/// `ScaleByScheduleState(count)`: the one place that names it, for the transformation and
+/// the fused adapters alike.
+macro_rules! count_state {
+    ($(#[$doc:meta])* $ty:ident) => {
+        $(#[$doc])*
+        pub(crate) struct $ty;
+
+        impl $ty {
+            pub(crate) const KIND: &'static str = stringify!($ty);
+            pub(crate) const COUNT: &'static str = "count";
+
+            /// The record of `count`.
+            pub(crate) fn record(count: i64) -> $crate::state::State {
+                $crate::state::State::record(
+                    Self::KIND,
+                    vec![(Self::COUNT, $crate::state::State::Int(count))],
+                )
+            }
+
+            /// The count of the record `state`.
+            pub(crate) fn count(state: &$crate::state::State) -> $crate::error::Result<i64> {
+                state.expect_record(Self::KIND)?;
+                state.field(Self::COUNT)?.as_int()
+            }
+        }
+    };
+}
+pub(crate) use count_state;

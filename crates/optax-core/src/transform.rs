@@ -6,6 +6,7 @@
 //!
 //! [`apply_updates`]: crate::apply_updates
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -49,7 +50,11 @@ impl Extra {
 ///
 /// `update` takes the state by reference and returns the next one, so a failed update (a tree
 /// mismatch, a missing argument) leaves the caller's state as it was.
-pub trait Transform: Send + Sync {
+///
+/// The one-pass step (`update` and `apply_updates` together) and the fusion report of any
+/// transformation are the methods of [`TransformExt`](crate::TransformExt); the fused kernels
+/// are found by type (`Any`), so this trait holds only Optax's abstraction.
+pub trait Transform: Any + Send + Sync {
     /// The initial state for `params`.
     fn init(&self, params: &Tree) -> Result<State>;
 
@@ -80,19 +85,6 @@ pub trait Transform: Send + Sync {
         *state = next;
         Ok(updates)
     }
-
-    /// `Some(max_norm)` when this is `clip_by_global_norm(max_norm)` with a host number: what
-    /// [`chain`](crate::chain()) looks for to fuse a clip into the optimizer after it.
-    fn global_norm_clip(&self) -> Option<f64> {
-        None
-    }
-
-    /// `chain(clip_by_global_norm(max_norm), self)` as one transformation, when this one can
-    /// clip in its own pass (the fused optimizers); `None` (the default) otherwise. Its state
-    /// must be the chain's, `(EmptyState, <this transformation's state>)`.
-    fn with_global_norm_clip(&self, _max_norm: f64) -> Option<GradientTransformation> {
-        None
-    }
 }
 
 /// A type-erased, cheaply cloneable [`Transform`]: what `chain`, the aliases and specs return.
@@ -108,6 +100,10 @@ impl fmt::Debug for GradientTransformation {
 impl GradientTransformation {
     /// Wraps a transformation.
     pub fn new(t: impl Transform + 'static) -> Self {
+        // A transformation already wrapped is shared, not wrapped again.
+        if let Some(g) = (&t as &dyn Any).downcast_ref::<GradientTransformation>() {
+            return g.clone();
+        }
         GradientTransformation(Arc::new(t))
     }
 
@@ -144,6 +140,11 @@ impl GradientTransformation {
     pub fn validate(&self) -> Result<()> {
         self.0.validate()
     }
+
+    /// The wrapped transformation.
+    pub(crate) fn inner(&self) -> &dyn Transform {
+        &*self.0
+    }
 }
 
 impl Transform for GradientTransformation {
@@ -174,14 +175,6 @@ impl Transform for GradientTransformation {
     fn validate(&self) -> Result<()> {
         self.0.validate()
     }
-
-    fn global_norm_clip(&self) -> Option<f64> {
-        self.0.global_norm_clip()
-    }
-
-    fn with_global_norm_clip(&self, max_norm: f64) -> Option<GradientTransformation> {
-        self.0.with_global_norm_clip(max_norm)
-    }
 }
 
 /// Conversion into a [`GradientTransformation`], implemented by every transformation and alias.
@@ -194,53 +187,4 @@ impl<T: Transform + 'static> IntoTransformation for T {
     fn into_transformation(self) -> GradientTransformation {
         GradientTransformation::new(self)
     }
-}
-
-/// Implements [`Transform`] for an alias's builder by delegating to the chain its `build`
-/// method returns, so that an alias is usable as is (`adam(1e-3).init(&params)`) and inside
-/// `chain!`. `check` validates the alias's own arguments.
-#[macro_export]
-macro_rules! alias_transform {
-    ($ty:ty) => {
-        impl $crate::Transform for $ty {
-            fn init(&self, params: &$crate::Tree) -> $crate::Result<$crate::State> {
-                self.check()?;
-                self.build().init(params)
-            }
-
-            fn update(
-                &self,
-                updates: $crate::Tree,
-                state: &$crate::State,
-                params: Option<&$crate::Tree>,
-                extra: &$crate::Extra,
-            ) -> $crate::Result<($crate::Tree, $crate::State)> {
-                self.build().update(updates, state, params, extra)
-            }
-
-            fn update_in_place(
-                &self,
-                updates: $crate::Tree,
-                state: &mut $crate::State,
-                params: Option<&$crate::Tree>,
-                extra: &$crate::Extra,
-            ) -> $crate::Result<$crate::Tree> {
-                self.build().update_in_place(updates, state, params, extra)
-            }
-
-            fn validate(&self) -> $crate::Result<()> {
-                self.check()?;
-                $crate::Transform::validate(&self.build())
-            }
-
-            fn with_global_norm_clip(
-                &self,
-                max_norm: f64,
-            ) -> Option<$crate::GradientTransformation> {
-                // An alias that fails its own checks is left to the chain (which reports it).
-                self.check().ok()?;
-                $crate::Transform::with_global_norm_clip(&self.build(), max_norm)
-            }
-        }
-    };
 }

@@ -7,14 +7,15 @@
 //! The training step is written as a user of `optax-core` writes it: the parameters are a
 //! [`Tree`]; each step marks them as requiring a gradient on the autodiff device, computes the
 //! loss, calls `backward`, reads the gradients as a tree, and hands them to the optimizer's
-//! `update`; `apply_updates` adds the updates to the parameters:
+//! one-pass `step` (Optax's `update` then `apply_updates`, in one fused kernel pass where the
+//! optimizer has one):
 //!
 //! ```text
 //! let p = params.require_grad();                         // leaves on device.autodiff()
 //! let loss = loss_fn(&p, &x, &y)?;                        // Tensor<1>, one element
 //! let grads = p.grad(&loss.backward());                   // value_and_grad
-//! let updates = optimizer.update_in_place(grads, &mut state, Some(&params), &Extra::none())?;
-//! params = apply_updates(&params, &updates)?;
+//! drop(p);                                                // params' buffers: unshared again
+//! optimizer.step(&mut params, grads, &mut state)?;       // params and state in place
 //! ```
 //!
 //! Everything that can be done once is done before the loop: the data of every step and the
@@ -35,7 +36,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::losses::sigmoid_binary_cross_entropy;
 use optax_core::{
     adam, adamw, apply_updates, chain, clip, device, from_spec_str, warmup_cosine_decay_schedule,
-    Extra, GradientTransformation, IntoTransformation, OptaxError, Tree,
+    Extra, GradientTransformation, IntoTransformation, OptaxError, TransformExt, Tree,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -398,9 +399,10 @@ fn fit(
         let p = params.require_grad();
         let loss = loss_fn(&p, x.clone(), y.clone())?;
         let grads = p.grad(&loss.backward());
-        let updates =
-            optimizer.update_in_place(grads, &mut state, Some(&params), &Extra::none())?;
-        params = apply_updates(&params, &updates)?;
+        // The autodiff copy shares the parameters' buffers: without it the step writes them
+        // in place.
+        drop(p);
+        optimizer.step(&mut params, grads, &mut state)?;
 
         pending.push(loss.inner());
         let last = i + 1 == batches.len();

@@ -1,8 +1,10 @@
 //! `chain` and `named_chain`: apply transformations one after another.
 
 use crate::error::{OptaxError, Result};
+use crate::fusion::fuse_clip_chain;
 use crate::state::State;
 use crate::transform::{Extra, GradientTransformation, Transform};
+use crate::transforms::fused::FusedStep;
 use crate::tree::Tree;
 
 /// Applies its members in order; the state is the tuple of their states (`optax.chain`).
@@ -10,8 +12,8 @@ use crate::tree::Tree;
 pub struct Chain {
     members: Vec<GradientTransformation>,
     /// The same chain as one transformation, when it is `clip_by_global_norm(max_norm)`
-    /// followed by an optimizer that clips in its own pass (a fused optimizer, see
-    /// [`Transform::with_global_norm_clip`]). Same state; it runs every update.
+    /// followed by a fused optimizer, which then clips in its own kernel call (see
+    /// [`crate::fusion`]). Same state; it runs every update.
     fused: Option<GradientTransformation>,
 }
 
@@ -22,13 +24,62 @@ pub struct Chain {
 /// in a fused kernel (`adam`, `adamw`, `rmsprop`, `sgd` with momentum) runs the clip in the
 /// kernel's call: same results and state, one transformation.
 pub fn chain(members: Vec<GradientTransformation>) -> Chain {
-    let fused = match members.as_slice() {
-        [clip, opt] => clip
-            .global_norm_clip()
-            .and_then(|max_norm| opt.with_global_norm_clip(max_norm)),
-        _ => None,
-    };
+    let fused = fuse_clip_chain(&members);
     Chain { members, fused }
+}
+
+impl Chain {
+    /// The members, in order.
+    pub(crate) fn members(&self) -> &[GradientTransformation] {
+        &self.members
+    }
+
+    /// The fused form of the chain, when it has one.
+    pub(crate) fn fused(&self) -> Option<&GradientTransformation> {
+        self.fused.as_ref()
+    }
+
+    /// The one-pass step of a chain whose last member is the fused optimizer `last`: the
+    /// members before it transform the gradients as in `update`, then `last` updates the
+    /// parameters in its kernel pass. Its state is taken out of the chain's for the step, so
+    /// the kernel writes the moments in place. On error `params` and `state` are unchanged.
+    pub(crate) fn step_with_fused_tail(
+        &self,
+        last: &dyn FusedStep,
+        params: &mut Tree,
+        grads: Tree,
+        state: &mut State,
+        extra: &Extra,
+    ) -> Result<()> {
+        params.check_same_structure(&grads)?;
+        let n = self.members.len();
+        let members = match state {
+            State::Tuple(m) if m.len() == n => m,
+            other => {
+                other.as_tuple(n)?;
+                return Err(OptaxError::state("chain", "expected a tuple"));
+            }
+        };
+        let mut updates = grads;
+        let mut next = Vec::with_capacity(n);
+        for (member, s) in self.members[..n - 1].iter().zip(members.iter()) {
+            let (u, s) = member.update(updates, s, Some(params), extra)?;
+            updates = u;
+            next.push(s);
+        }
+        let mut tail = std::mem::replace(&mut members[n - 1], State::Empty);
+        match last.step(params, updates, &mut tail, extra) {
+            Ok(()) => {
+                next.push(tail);
+                *members = next;
+                Ok(())
+            }
+            Err(e) => {
+                members[n - 1] = tail;
+                Err(e)
+            }
+        }
+    }
 }
 
 /// [`chain`] without the fusion of a clip: the reference of a fused one.

@@ -23,11 +23,31 @@ pub fn masked(inner: impl IntoTransformation, mask: impl Into<Mask>) -> Masked {
     }
 }
 
+/// The layout of `MaskedState(inner_state)`: named here only (the fused adapter of `adamw`'s
+/// masked weight decay reads the same constants).
+pub(crate) struct MaskedState;
+
+impl MaskedState {
+    pub(crate) const KIND: &'static str = "MaskedState";
+    pub(crate) const INNER_STATE: &'static str = "inner_state";
+
+    /// The record around the inner transformation's state.
+    pub(crate) fn record(inner_state: State) -> State {
+        State::record(Self::KIND, vec![(Self::INNER_STATE, inner_state)])
+    }
+
+    /// The inner transformation's state. (Read by field, as before: the record's name is
+    /// not checked here.)
+    pub(crate) fn inner(state: &State) -> Result<&State> {
+        state.field(Self::INNER_STATE)
+    }
+}
+
 impl Transform for Masked {
     fn init(&self, params: &Tree) -> Result<State> {
         let idx = self.mask.indices(params.def())?;
         let inner = self.inner.init(&params.subset(&idx))?;
-        Ok(State::record("MaskedState", vec![("inner_state", inner)]))
+        Ok(MaskedState::record(inner))
     }
 
     fn update(
@@ -37,7 +57,7 @@ impl Transform for Masked {
         params: Option<&Tree>,
         extra: &Extra,
     ) -> Result<(Tree, State)> {
-        let inner_state = state.field("inner_state")?;
+        let inner_state = MaskedState::inner(state)?;
         let idx = self.mask.indices(updates.def())?;
         if let Some(p) = params {
             updates.check_same_structure(p)?;
@@ -51,7 +71,7 @@ impl Transform for Masked {
         )?;
         Ok((
             updates.replace_subset(&idx, sub),
-            State::record("MaskedState", vec![("inner_state", inner_state)]),
+            MaskedState::record(inner_state),
         ))
     }
 

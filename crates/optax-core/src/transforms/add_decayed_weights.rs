@@ -52,6 +52,11 @@ impl AddDecayedWeights {
     }
 }
 
+crate::state::count_state!(
+    /// The layout of `WeightDecaySchedule(count)`, the state with a schedule.
+    WeightDecaySchedule
+);
+
 impl Transform for AddDecayedWeights {
     fn init(&self, params: &Tree) -> Result<State> {
         self.validate()?;
@@ -59,9 +64,7 @@ impl Transform for AddDecayedWeights {
             return masked(self.unmasked(), mask.clone()).init(params);
         }
         Ok(match self.weight_decay {
-            Hyper::Schedule(_) => {
-                State::record("WeightDecaySchedule", vec![("count", State::Int(0))])
-            }
+            Hyper::Schedule(_) => WeightDecaySchedule::record(0),
             _ => State::Empty,
         })
     }
@@ -79,14 +82,10 @@ impl Transform for AddDecayedWeights {
         let params = params.ok_or_else(|| OptaxError::params_required("add_decayed_weights"))?;
         let (decay, next) = match &self.weight_decay {
             Hyper::Schedule(s) => {
-                state.expect_record("WeightDecaySchedule")?;
-                let count = state.field("count")?.as_int()?;
+                let count = WeightDecaySchedule::count(state)?;
                 (
                     crate::hyper::Scalar::Value(s.at(count)),
-                    State::record(
-                        "WeightDecaySchedule",
-                        vec![("count", State::Int(safe_increment(count)))],
-                    ),
+                    WeightDecaySchedule::record(safe_increment(count)),
                 )
             }
             other => (other.at(0), State::Empty),

@@ -36,6 +36,14 @@ pub fn clip_by_global_norm(max_norm: impl Into<Hyper>) -> ClipByGlobalNorm {
     }
 }
 
+impl ClipByGlobalNorm {
+    /// `max_norm` when it is a host number: what a fused optimizer can clip with in its own
+    /// pass (see `chain`).
+    pub(crate) fn host_max_norm(&self) -> Option<f64> {
+        self.max_norm.constant()
+    }
+}
+
 /// `norm < bound` as a one-element bool tensor (false for a NaN on either side).
 pub(crate) fn lower_than(norm: Tensor<1>, bound: &Scalar) -> Tensor<1, Bool> {
     match bound {
@@ -66,10 +74,6 @@ impl Transform for ClipByGlobalNorm {
             clipped.mask_where(trigger.clone().expand([n]), t)
         });
         Ok((updates, State::Empty))
-    }
-
-    fn global_norm_clip(&self) -> Option<f64> {
-        self.max_norm.constant()
     }
 
     fn validate(&self) -> Result<()> {

@@ -2,15 +2,17 @@
 //! reference chain they stand for, the optional global-norm clip in front, the layout of the
 //! chain's state, and when a step runs in an `optax-kernels` kernel instead of the chain.
 //!
-//! A fused optimizer's state is its reference chain's state, member for member:
+//! A fused optimizer's state is its reference chain's state, member for member, built from
+//! the same layout types as the chain's members (`ScaleByAdamState`, `TraceState`, ... in the
+//! files of those transformations), so the two cannot disagree about a name:
 //!
 //! ```text
 //! (s_0, …, s_{k-1})                  the optimizer's chain, e.g. (ScaleByAdamState, EmptyState)
 //! (EmptyState, (s_0, …, s_{k-1}))    behind a clip: chain(clip_by_global_norm(max_norm), opt)
 //! ```
 //!
-//! The clip runs in the same kernel call, before the optimizer's rule (`chain` builds it, see
-//! `Transform::with_global_norm_clip`), with the chain's norm to the last bit
+//! The clip runs in the same kernel call, before the optimizer's rule (`chain` builds it,
+//! see [`crate::fusion`]), with the chain's norm to the last bit
 //! (`optax_kernels::global_norm`):
 //!
 //! ```text
@@ -19,30 +21,40 @@
 //! g_t = (g_t / n) · max_norm     otherwise (a NaN norm clips, as in Optax)
 //! ```
 //!
+//! Three entry points, one kernel call each: `update` (the caller keeps its state; the kernel
+//! writes fresh moments), `update_in_place` (the moments are taken out of the state, so the
+//! kernel updates their buffers in place when the state holds the only reference) and the
+//! one-pass `step` ([`FusedStep`], behind [`TransformExt::step`]), whose kernel writes the
+//! parameters instead of the updates (`update` + `apply_updates` in one pass, bit for bit).
+//!
 //! A step runs in the kernel when the updates are float32 tensors of flex, of ndarray (with
 //! the `ndarray` feature) or of a wgpu device, without autodiff, and the state has the chain's
 //! structure; the kernel itself checks every leaf again before it touches anything. Otherwise
-//! the reference chain runs (and reports any error as the chain does). `update` leaves the
-//! caller's state as it was (the kernel writes fresh moments); `update_in_place` takes the
-//! moments out of the state, so the kernel updates their buffers in place when the state
-//! holds the only reference to them.
+//! the reference chain runs (and reports any error as the chain does), and the reason is
+//! logged once per optimizer; [`TransformExt::explain_fusion`] reports it beforehand.
 //!
 //! [`FusedAdam`]: super::FusedAdam
 //! [`FusedRmsprop`]: super::FusedRmsprop
 //! [`FusedSgd`]: super::FusedSgd
+//! [`TransformExt::step`]: crate::TransformExt::step
+//! [`TransformExt::explain_fusion`]: crate::TransformExt::explain_fusion
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use burn::tensor::{DType, Tensor};
 #[cfg(feature = "ndarray")]
 use optax_kernels::is_ndarray;
-use optax_kernels::{FusedError, StepReport};
+use optax_kernels::{FusedError, StepReport, Target};
 
+use crate::apply::apply_updates;
 use crate::combine::chain_unfused;
 use crate::error::{OptaxError, Result};
 use crate::hyper::Hyper;
 use crate::schedules::Schedule;
 use crate::state::{safe_increment, State};
-use crate::transform::{Extra, GradientTransformation};
-use crate::transforms::clip_by_global_norm;
+use crate::transform::{Extra, GradientTransformation, Transform};
+use crate::transforms::{clip_by_global_norm, ScaleByScheduleState};
 use crate::tree::Tree;
 
 /// A hyperparameter known on the host: a number or a schedule.
@@ -53,14 +65,31 @@ pub(crate) enum HostHyper {
 }
 
 impl HostHyper {
-    /// `None` for a tensor (a learned hyperparameter: only the chain runs it).
-    pub(crate) fn of(h: &Hyper) -> Option<Self> {
+    /// Why not, for a tensor (a learned hyperparameter: only the chain runs it).
+    pub(crate) fn of(h: &Hyper, name: &str) -> std::result::Result<Self, String> {
         match h {
-            Hyper::Value(v) => Some(HostHyper::Value(*v)),
-            Hyper::Schedule(s) => Some(HostHyper::Schedule(s.clone())),
-            Hyper::Tensor(_) => None,
+            Hyper::Value(v) => Ok(HostHyper::Value(*v)),
+            Hyper::Schedule(s) => Ok(HostHyper::Schedule(s.clone())),
+            Hyper::Tensor(_) => Err(tensor_hyper(name)),
         }
     }
+}
+
+/// A hyperparameter that the kernel takes as a host number, or why not (a schedule or a
+/// tensor).
+pub(crate) fn host_number(h: &Hyper, name: &str) -> std::result::Result<f64, String> {
+    match h {
+        Hyper::Value(v) => Ok(*v),
+        Hyper::Schedule(_) => Err(format!(
+            "{name} is a schedule (the kernel takes it as a number; only the learning rate and \
+             weight decay may be schedules)"
+        )),
+        Hyper::Tensor(_) => Err(tensor_hyper(name)),
+    }
+}
+
+fn tensor_hyper(name: &str) -> String {
+    format!("{name} is a tensor (a learned hyperparameter: the chain differentiates through it)")
 }
 
 /// Checks that `state` is the `EmptyState` of the transformation `name`.
@@ -69,17 +98,6 @@ pub(crate) fn expect_empty(state: &State, name: &str) -> Result<()> {
         State::Empty => Ok(()),
         _ => Err(OptaxError::state(name, "expected an empty state")),
     }
-}
-
-/// The count of a schedule's record, e.g. `ScaleByScheduleState(count)`.
-pub(crate) fn schedule_count(state: &State, kind: &str) -> Result<i64> {
-    state.expect_record(kind)?;
-    state.field("count")?.as_int()
-}
-
-/// The record `kind(count + 1)` that follows a schedule's record.
-pub(crate) fn count_record(kind: &str, count: i64) -> State {
-    State::record(kind, vec![("count", State::Int(safe_increment(count)))])
 }
 
 /// `scale_by_learning_rate(lr)` read from its state: the learning rate of this step and the
@@ -91,14 +109,14 @@ pub(crate) fn learning_rate(lr: &HostHyper, state: &State) -> Result<(f64, State
             Ok((*v, State::Empty))
         }
         HostHyper::Schedule(s) => {
-            let c = schedule_count(state, "ScaleByScheduleState")?;
-            Ok((s.at(c), count_record("ScaleByScheduleState", c)))
+            let c = ScaleByScheduleState::count(state)?;
+            Ok((s.at(c), ScaleByScheduleState::record(safe_increment(c))))
         }
     }
 }
 
 /// A moment tree that a kernel reads and writes: `(member, field)` of the optimizer chain's
-/// state, e.g. `(0, "mu")` for `ScaleByAdamState.mu`.
+/// state, e.g. `(0, ScaleByAdamState::MU)`.
 pub(crate) type Slot = (usize, &'static str);
 
 /// The optimizer-specific half of a fused optimizer.
@@ -106,27 +124,35 @@ pub(crate) trait FusedKernel: Clone + std::fmt::Debug + Send + Sync + 'static {
     /// What a step needs besides the moments (the kernel's host hyperparameters, a mask).
     type Plan;
 
+    /// Optax's name of the optimizer, e.g. `"adamw"` (for reports).
+    fn name(&self) -> &'static str;
+
     /// The number of members of the optimizer's chain.
     fn members(&self) -> usize;
 
     /// The moment trees, in the order [`FusedKernel::run`] takes them.
     fn slots(&self) -> Vec<Slot>;
 
+    /// Whether a step reads the parameters (weight decay) when it writes updates.
+    fn reads_params(&self) -> bool {
+        false
+    }
+
     /// Reads the members' states (the moment trees are checked already): the plan of the step
     /// and the members' next states, with `State::Empty` at the slots (filled with the new
     /// moments after the step). Any mismatch is an error: the chain then runs and reports it.
     fn plan(&self, updates: &Tree, members: &[State]) -> Result<(Self::Plan, Vec<State>)>;
 
-    /// One kernel step over Optax's `update`: `grads` become the updates, `moments` (in slot
-    /// order) the new moments. On `Err` nothing was modified.
+    /// One kernel step into `target`: the updates (Optax's `update`) or the parameters
+    /// (`update` + `apply_updates`); `moments` (in slot order) become the new moments. On
+    /// `Err` nothing was modified.
     fn run(
         &self,
         plan: &Self::Plan,
-        grads: &mut [Tensor<1>],
-        params: Option<&Tree>,
+        target: Target<'_>,
         moments: &mut [Vec<Tensor<1>>],
         clip: Option<f64>,
-    ) -> std::result::Result<StepReport, FusedError>;
+    ) -> KernelResult;
 }
 
 #[cfg(test)]
@@ -153,15 +179,36 @@ fn count_fused_step(_clipped: bool) {
     });
 }
 
-/// Whether the updates live where the kernels run: the flex CPU device, the ndarray CPU
-/// device (with the `ndarray` feature) or a wgpu device (checked again, leaf by leaf, by the
-/// kernel before it touches anything).
-fn device_allows(updates: &Tree) -> bool {
-    updates.leaves().first().is_some_and(|t| {
-        let d = t.device();
-        t.dtype() == DType::F32
-            && (optax_kernels::is_flex(&d) || is_ndarray(&d) || optax_kernels::is_wgpu(&d))
-    })
+/// Why the leaves of `tree` cannot go through a kernel, if they cannot: the kernels run on
+/// float32 tensors of the flex CPU device, of the ndarray CPU device (with the `ndarray`
+/// feature) or of a wgpu device, without autodiff (checked again, leaf by leaf, by the kernel
+/// before it touches anything).
+pub(crate) fn device_refusal(tree: &Tree) -> Option<String> {
+    let t = tree.leaves().first()?;
+    let d = t.device();
+    if t.dtype() != DType::F32 {
+        return Some(format!(
+            "the leaves are {:?}, the kernels take F32",
+            t.dtype()
+        ));
+    }
+    if optax_kernels::is_flex(&d) || is_ndarray(&d) || optax_kernels::is_wgpu(&d) {
+        return None;
+    }
+    if t.is_autodiff() {
+        return Some(
+            "the leaves are autodiff tensors (the kernels take plain tensors: `Tree::inner`)"
+                .into(),
+        );
+    }
+    Some(format!(
+        "the leaves are on {d:?}; the kernels run on flex, wgpu{}",
+        if cfg!(feature = "ndarray") {
+            " and ndarray"
+        } else {
+            " (and ndarray with the `ndarray` feature)"
+        }
+    ))
 }
 
 /// Without the `ndarray` feature no tensor is on the ndarray device.
@@ -170,12 +217,11 @@ fn is_ndarray(_: &burn::tensor::Device) -> bool {
     false
 }
 
-/// A checked step: the plan, the members' next states, the moment trees of the state.
-struct Ready<'s, P> {
-    plan: P,
-    next: Vec<State>,
-    moments: Vec<&'s Tree>,
-}
+/// The plan of a step and the members' next states, or why the kernel cannot run it.
+type Ready<P> = std::result::Result<(P, Vec<State>), String>;
+
+/// What a kernel call returns.
+pub(crate) type KernelResult = std::result::Result<StepReport, FusedError>;
 
 /// A fused optimizer: the kernel, the reference chain, the clip in front.
 #[derive(Clone, Debug)]
@@ -185,21 +231,42 @@ pub(crate) struct Fused<K> {
     reference: GradientTransformation,
     /// `max_norm` of a `clip_by_global_norm` in front.
     clip: Option<f64>,
+    /// The moment trees (`kernel.slots()`, computed once).
+    slots: Vec<Slot>,
+    /// Set when a step first fell back to the reference chain (it is logged once).
+    fell_back: Arc<AtomicBool>,
+}
+
+/// What the one-pass step and the fusion report need of a fused optimizer, whatever its
+/// kernel (found by [`crate::fusion`]).
+pub(crate) trait FusedStep: Send + Sync {
+    /// `update` + `apply_updates` in one kernel pass where the kernel runs, else through the
+    /// reference chain; on error `params` and `state` are unchanged.
+    fn step(&self, params: &mut Tree, grads: Tree, state: &mut State, extra: &Extra) -> Result<()>;
+
+    /// Optax's name of the optimizer, and whether a clip runs in front.
+    fn describe(&self) -> (&'static str, Option<f64>);
+
+    /// `chain(clip_by_global_norm(max_norm), self)` as one fused transformation; `None` when
+    /// there is a clip already.
+    fn clipped(&self, max_norm: f64) -> Option<GradientTransformation>;
 }
 
 impl<K: FusedKernel> Fused<K> {
     /// The fused form of `reference`, which must be the chain `kernel` computes.
     pub(crate) fn new(kernel: K, reference: GradientTransformation) -> Self {
         Fused {
+            slots: kernel.slots(),
             kernel,
             reference,
             clip: None,
+            fell_back: Arc::new(AtomicBool::new(false)),
         }
     }
 
     /// `chain(clip_by_global_norm(max_norm), self)`, the clip run by the kernel; `None` when
     /// there is a clip already.
-    pub(crate) fn clipped(&self, max_norm: f64) -> Option<Self> {
+    pub(crate) fn with_clip(&self, max_norm: f64) -> Option<Self> {
         if self.clip.is_some() {
             return None;
         }
@@ -211,6 +278,8 @@ impl<K: FusedKernel> Fused<K> {
             kernel: self.kernel.clone(),
             reference: GradientTransformation::new(reference),
             clip: Some(max_norm),
+            slots: self.slots.clone(),
+            fell_back: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -250,27 +319,79 @@ impl<K: FusedKernel> Fused<K> {
         }
     }
 
-    /// The step, when the kernel can run it.
-    fn ready<'s>(&self, updates: &Tree, state: &'s State) -> Option<Ready<'s, K::Plan>> {
-        if !device_allows(updates) {
-            return None;
+    /// The plan of a step and the members' next states, when the kernel can run it; else
+    /// why not.
+    fn ready(&self, updates: &Tree, state: &State) -> Ready<K::Plan> {
+        if let Some(why) = device_refusal(updates) {
+            return Err(why);
         }
-        let members = self.members(state).ok()?;
-        let mut moments = Vec::new();
-        for (i, name) in self.kernel.slots() {
-            moments.push(members.get(i)?.field(name).ok()?.tree_like(updates).ok()?);
+        let members = self.members(state).map_err(|e| e.to_string())?;
+        for &(i, name) in &self.slots {
+            let member = members.get(i).ok_or("a member is missing")?;
+            let moment = member.field(name).map_err(|e| e.to_string())?;
+            moment.tree_like(updates).map_err(|e| e.to_string())?;
         }
-        let (plan, next) = self.kernel.plan(updates, members).ok()?;
-        Some(Ready {
-            plan,
-            next,
-            moments,
-        })
+        self.kernel
+            .plan(updates, members)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Logs, once per optimizer, that a step ran in the reference chain and why.
+    fn note_fallback(&self, why: &str) {
+        if !self.fell_back.swap(true, Ordering::Relaxed) {
+            log::warn!(
+                "optax: {} runs unfused (the reference chain): {why}",
+                self.kernel.name()
+            );
+        }
+    }
+
+    /// One kernel step with the moments taken out of `state`: in place when the state holds
+    /// the only reference to their buffers (a saved copy of the state keeps its values).
+    /// `false`, with nothing modified, when the kernel cannot run it (the reason is logged
+    /// once).
+    fn kernel_step(
+        &self,
+        ready: Ready<K::Plan>,
+        state: &mut State,
+        run: impl FnOnce(&K::Plan, &mut [Vec<Tensor<1>>]) -> KernelResult,
+    ) -> Result<bool> {
+        let (plan, next) = match ready {
+            Ok(ready) => ready,
+            Err(why) => {
+                self.note_fallback(&why);
+                return Ok(false);
+            }
+        };
+        let Some(trees) = self.take_moments(state) else {
+            self.note_fallback("the state's moments are not trees");
+            return Ok(false);
+        };
+        let defs: Vec<_> = trees.iter().map(|t| t.def().clone()).collect();
+        let mut moments: Vec<Vec<Tensor<1>>> = trees.into_iter().map(Tree::into_leaves).collect();
+        let run = run(&plan, &mut moments);
+        // The kernel keeps every leaf's length, on success and on error.
+        let trees = defs.into_iter().zip(moments);
+        let trees = trees.map(|(d, m)| Tree::from_flat(d, m));
+        let trees = trees.collect::<Result<Vec<Tree>>>()?;
+        match run {
+            Ok(_) => {
+                count_fused_step(self.clip.is_some());
+                *state = self.next_state(next, trees);
+                Ok(true)
+            }
+            Err(e) => {
+                // Untouched: put the moments back.
+                self.put_moments(state, trees);
+                self.note_fallback(&e.to_string());
+                Ok(false)
+            }
+        }
     }
 
     /// The state after a step: the members' next states with the new moments at the slots.
     fn next_state(&self, mut next: Vec<State>, moments: Vec<Tree>) -> State {
-        for ((i, name), tree) in self.kernel.slots().into_iter().zip(moments) {
+        for (&(i, name), tree) in self.slots.iter().zip(moments) {
             if let Some(slot) = slot_mut(&mut next, i, name) {
                 *slot = State::Tree(tree);
             }
@@ -286,6 +407,8 @@ impl<K: FusedKernel> Fused<K> {
         self.reference.validate()
     }
 
+    /// Optax's `update`: the caller keeps `state` (the kernel writes fresh moments, as the
+    /// state's buffers are shared with the caller's copy).
     pub(crate) fn update(
         &self,
         updates: Tree,
@@ -293,82 +416,75 @@ impl<K: FusedKernel> Fused<K> {
         params: Option<&Tree>,
         extra: &Extra,
     ) -> Result<(Tree, State)> {
-        let Some(ready) = self.ready(&updates, state) else {
-            return self.reference.update(updates, state, params, extra);
-        };
-        // The caller keeps `state`: the moments are shared, the kernel writes fresh ones.
-        let mut moments: Vec<Vec<Tensor<1>>> =
-            ready.moments.iter().map(|t| t.leaves().to_vec()).collect();
-        let def = updates.def().clone();
-        let mut grads = updates.into_leaves();
-        let run = self
-            .kernel
-            .run(&ready.plan, &mut grads, params, &mut moments, self.clip);
-        let updates = Tree::from_flat(def, grads)?;
-        match run {
-            Ok(_) => {
-                count_fused_step(self.clip.is_some());
-                let new = ready.moments.iter().zip(moments);
-                let new = new.map(|(t, m)| Tree::from_flat(t.def().clone(), m));
-                let new = new.collect::<Result<Vec<Tree>>>()?;
-                Ok((updates, self.next_state(ready.next, new)))
-            }
-            Err(_) => self.reference.update(updates, state, params, extra),
-        }
+        let mut next = state.clone();
+        let updates = self.update_in_place(updates, &mut next, params, extra)?;
+        Ok((updates, next))
     }
 
     pub(crate) fn update_in_place(
         &self,
-        updates: Tree,
+        mut updates: Tree,
         state: &mut State,
         params: Option<&Tree>,
         extra: &Extra,
     ) -> Result<Tree> {
-        let ready = self.ready(&updates, state).map(|r| (r.plan, r.next));
-        let taken = match ready {
-            Some(_) => self.take_moments(state),
-            None => None,
+        let read = match params {
+            Some(p) if self.kernel.reads_params() => Some(p.leaves()),
+            _ => None,
         };
-        let (Some((plan, next)), Some(trees)) = (ready, taken) else {
-            let (updates, next) = self.reference.update(updates, state, params, extra)?;
-            *state = next;
+        let ready = self.ready(&updates, state);
+        let ran = self.kernel_step(ready, state, |plan, moments| {
+            let target = Target::Updates {
+                grads: updates.leaves_mut(),
+                params: read,
+            };
+            self.kernel.run(plan, target, moments, self.clip)
+        })?;
+        if ran {
             return Ok(updates);
-        };
-        // The state no longer holds the moments: the kernel owns their buffers (in place
-        // unless the caller holds another reference, e.g. a saved copy of the state).
-        let defs: Vec<_> = trees.iter().map(|t| t.def().clone()).collect();
-        let mut moments: Vec<Vec<Tensor<1>>> = trees.into_iter().map(Tree::into_leaves).collect();
-        let def = updates.def().clone();
-        let mut grads = updates.into_leaves();
-        let run = self
-            .kernel
-            .run(&plan, &mut grads, params, &mut moments, self.clip);
-        // The kernel keeps every leaf's length, on success and on error.
-        let trees = defs.into_iter().zip(moments);
-        let trees = trees.map(|(d, m)| Tree::from_flat(d, m));
-        let trees = trees.collect::<Result<Vec<Tree>>>()?;
-        let updates = Tree::from_flat(def, grads)?;
-        match run {
-            Ok(_) => {
-                count_fused_step(self.clip.is_some());
-                *state = self.next_state(next, trees);
-                Ok(updates)
-            }
-            Err(_) => {
-                // Untouched: put the moments back and run the chain.
-                self.put_moments(state, trees);
-                let (updates, next) = self.reference.update(updates, state, params, extra)?;
-                *state = next;
-                Ok(updates)
-            }
         }
+        let (updates, next) = self.reference.update(updates, state, params, extra)?;
+        *state = next;
+        Ok(updates)
+    }
+}
+
+impl<K: Wrap> FusedStep for Fused<K> {
+    fn step(&self, params: &mut Tree, grads: Tree, state: &mut State, extra: &Extra) -> Result<()> {
+        params.check_same_structure(&grads)?;
+        let ready = self.ready(&grads, state);
+        let ran = self.kernel_step(ready, state, |plan, moments| {
+            let target = Target::Params {
+                params: params.leaves_mut(),
+                grads: grads.leaves(),
+            };
+            self.kernel.run(plan, target, moments, self.clip)
+        })?;
+        if ran {
+            return Ok(());
+        }
+        let (updates, next) = self.reference.update(grads, state, Some(params), extra)?;
+        let stepped = apply_updates(params, &updates)?;
+        *state = next;
+        *params = stepped;
+        Ok(())
     }
 
+    fn describe(&self) -> (&'static str, Option<f64>) {
+        (self.kernel.name(), self.clip)
+    }
+
+    fn clipped(&self, max_norm: f64) -> Option<GradientTransformation> {
+        self.with_clip(max_norm).map(K::transformation)
+    }
+}
+
+impl<K: FusedKernel> Fused<K> {
     /// Takes the moment trees out of `state` (`State::Empty` left at the slots); `None`, with
     /// `state` as it was, when a slot holds no tree.
     fn take_moments(&self, state: &mut State) -> Option<Vec<Tree>> {
-        let mut trees = Vec::new();
-        for (i, name) in self.kernel.slots() {
+        let mut trees = Vec::with_capacity(self.slots.len());
+        for &(i, name) in &self.slots {
             let Some(slot) = self.slot_of(state, i, name) else {
                 self.put_moments(state, trees);
                 return None;
@@ -387,7 +503,7 @@ impl<K: FusedKernel> Fused<K> {
 
     /// Puts moment trees back at their slots (in slot order).
     fn put_moments(&self, state: &mut State, trees: Vec<Tree>) {
-        for ((i, name), tree) in self.kernel.slots().into_iter().zip(trees) {
+        for (&(i, name), tree) in self.slots.iter().zip(trees) {
             if let Some(s) = self.slot_of(state, i, name) {
                 *s = State::Tree(tree);
             }
@@ -407,10 +523,9 @@ fn slot_mut<'s>(members: &'s mut [State], i: usize, name: &str) -> Option<&'s mu
     }
 }
 
-/// Implements `Transform` for a fused optimizer, a newtype over [`Fused`]; `chain` fuses a
-/// `clip_by_global_norm` in front of it through `with_global_norm_clip`.
+/// Implements `Transform` for a fused optimizer, a newtype over [`Fused`].
 macro_rules! fused_transform {
-    ($ty:ident) => {
+    ($ty:ident, $kernel:ty) => {
         impl $crate::transform::Transform for $ty {
             fn init(
                 &self,
@@ -442,15 +557,88 @@ macro_rules! fused_transform {
             fn validate(&self) -> $crate::error::Result<()> {
                 self.0.validate()
             }
+        }
 
-            fn with_global_norm_clip(
-                &self,
-                max_norm: f64,
-            ) -> Option<$crate::transform::GradientTransformation> {
-                let clipped = self.0.clipped(max_norm)?;
-                Some($crate::transform::GradientTransformation::new($ty(clipped)))
+        impl $ty {
+            /// The fused optimizer behind this transformation (for the one-pass step).
+            pub(crate) fn fused(&self) -> &dyn $crate::transforms::fused::FusedStep {
+                &self.0
+            }
+        }
+
+        impl $crate::transforms::fused::Wrap for $kernel {
+            fn transformation(
+                fused: $crate::transforms::fused::Fused<Self>,
+            ) -> $crate::transform::GradientTransformation {
+                $crate::transform::GradientTransformation::new($ty(fused))
             }
         }
     };
 }
 pub(crate) use fused_transform;
+
+/// The public transformation type of a kernel's fused optimizer (`FusedAdam`, ...).
+pub(crate) trait Wrap: FusedKernel {
+    fn transformation(fused: Fused<Self>) -> GradientTransformation;
+}
+
+/// Why an alias built with `.fused(false)` runs its chain.
+pub(crate) const FUSED_OFF: &str = "built with `.fused(false)`";
+
+/// An optimizer with a fused kernel that runs its reference chain, and why (what
+/// [`explain_fusion`](crate::TransformExt::explain_fusion) reports).
+#[derive(Clone, Debug)]
+pub(crate) struct Unfused {
+    reference: GradientTransformation,
+    pub(crate) reason: String,
+}
+
+/// `reference`, run as it is for `reason`.
+pub(crate) fn unfused(reference: GradientTransformation, reason: &str) -> GradientTransformation {
+    GradientTransformation::new(Unfused {
+        reference,
+        reason: reason.to_string(),
+    })
+}
+
+/// The fused optimizer when there is one, else `reference` with the reason.
+pub(crate) fn fused_or_reference<T: Transform>(
+    fused: std::result::Result<T, String>,
+    reference: GradientTransformation,
+) -> GradientTransformation {
+    match fused {
+        Ok(f) => GradientTransformation::new(f),
+        Err(reason) => unfused(reference, &reason),
+    }
+}
+
+impl Transform for Unfused {
+    fn init(&self, params: &Tree) -> Result<State> {
+        self.reference.init(params)
+    }
+
+    fn update(
+        &self,
+        updates: Tree,
+        state: &State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<(Tree, State)> {
+        self.reference.update(updates, state, params, extra)
+    }
+
+    fn update_in_place(
+        &self,
+        updates: Tree,
+        state: &mut State,
+        params: Option<&Tree>,
+        extra: &Extra,
+    ) -> Result<Tree> {
+        self.reference
+            .update_in_place(updates, state, params, extra)
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.reference.validate()
+    }
+}

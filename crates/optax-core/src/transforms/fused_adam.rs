@@ -27,24 +27,25 @@
 //! `update_in_place`).
 
 use burn::tensor::{DType, Tensor};
-use optax_kernels::{AdamHyper, FusedError, StepReport, Target};
+use optax_kernels::{AdamHyper, FusedError, Target};
 
-use crate::combine::Mask;
+use crate::combine::{Mask, MaskedState};
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::state::{safe_increment, State};
 use crate::transform::GradientTransformation;
 use crate::transforms::fused::{
-    count_record, expect_empty, fused_transform, learning_rate, schedule_count, Fused, FusedKernel,
-    HostHyper, Slot,
+    expect_empty, fused_transform, host_number, learning_rate, Fused, FusedKernel, HostHyper,
+    KernelResult, Slot,
 };
+use crate::transforms::{ScaleByAdamState, WeightDecaySchedule};
 use crate::tree::Tree;
 
 /// Adam / AdamW through the fused kernels, with the chain as the reference path.
 #[derive(Clone, Debug)]
 pub struct FusedAdam(Fused<AdamKernel>);
 
-fused_transform!(FusedAdam);
+fused_transform!(FusedAdam, AdamKernel);
 
 /// `add_decayed_weights(weight_decay, mask)` of `adamw`.
 #[derive(Clone, Debug)]
@@ -79,29 +80,32 @@ pub(crate) struct AdamArgs<'a> {
 }
 
 impl FusedAdam {
-    /// The fused transformation for these arguments, or `None` when only the reference
-    /// `chain` can run them (tensor hyperparameters, `mu_dtype`).
-    pub(crate) fn try_new(reference: GradientTransformation, a: AdamArgs<'_>) -> Option<Self> {
+    /// The fused transformation for these arguments, or why only the reference `chain` can
+    /// run them (tensor hyperparameters, `mu_dtype`).
+    pub(crate) fn try_new(
+        reference: GradientTransformation,
+        a: AdamArgs<'_>,
+    ) -> std::result::Result<Self, String> {
         if a.mu_dtype.is_some() {
-            return None;
+            return Err("mu_dtype is set (the kernels keep the moments in float32)".into());
         }
         let decay = match a.decay {
             None => None,
             Some((wd, mask)) => Some(Decay {
-                weight_decay: HostHyper::of(wd)?,
+                weight_decay: HostHyper::of(wd, "weight_decay")?,
                 mask: mask.cloned(),
             }),
         };
         let kernel = AdamKernel {
-            learning_rate: HostHyper::of(a.learning_rate)?,
-            b1: a.b1.constant()?,
-            b2: a.b2.constant()?,
-            eps: a.eps.constant()?,
-            eps_root: a.eps_root.constant()?,
+            learning_rate: HostHyper::of(a.learning_rate, "learning_rate")?,
+            b1: host_number(a.b1, "b1")?,
+            b2: host_number(a.b2, "b2")?,
+            eps: host_number(a.eps, "eps")?,
+            eps_root: host_number(a.eps_root, "eps_root")?,
             nesterov: a.nesterov,
             decay,
         };
-        Some(FusedAdam(Fused::new(kernel, reference)))
+        Ok(FusedAdam(Fused::new(kernel, reference)))
     }
 }
 
@@ -122,8 +126,8 @@ impl AdamKernel {
     ) -> Result<(Option<f64>, Option<Vec<bool>>, State)> {
         let inner = match &d.mask {
             Some(_) => {
-                outer.expect_record("MaskedState")?;
-                outer.field("inner_state")?
+                outer.expect_record(MaskedState::KIND)?;
+                MaskedState::inner(outer)?
             }
             None => outer,
         };
@@ -134,15 +138,18 @@ impl AdamKernel {
                 ((*v != 0.0).then_some(*v), State::Empty)
             }
             HostHyper::Schedule(s) => {
-                let c = schedule_count(inner, "WeightDecaySchedule")?;
-                (Some(s.at(c)), count_record("WeightDecaySchedule", c))
+                let c = WeightDecaySchedule::count(inner)?;
+                (
+                    Some(s.at(c)),
+                    WeightDecaySchedule::record(safe_increment(c)),
+                )
             }
         };
         Ok(match &d.mask {
             Some(m) => (
                 wd,
                 Some(m.values(updates.def())?),
-                State::record("MaskedState", vec![("inner_state", inner_next)]),
+                MaskedState::record(inner_next),
             ),
             None => (wd, None, inner_next),
         })
@@ -151,6 +158,19 @@ impl AdamKernel {
 
 impl FusedKernel for AdamKernel {
     type Plan = AdamPlan;
+
+    fn name(&self) -> &'static str {
+        match (self.nesterov, self.decay.is_some()) {
+            (false, false) => "adam",
+            (false, true) => "adamw",
+            (true, false) => "nadam",
+            (true, true) => "nadamw",
+        }
+    }
+
+    fn reads_params(&self) -> bool {
+        self.decay.is_some()
+    }
 
     fn members(&self) -> usize {
         if self.decay.is_some() {
@@ -161,13 +181,13 @@ impl FusedKernel for AdamKernel {
     }
 
     fn slots(&self) -> Vec<Slot> {
-        vec![(0, "mu"), (0, "nu")]
+        vec![(0, ScaleByAdamState::MU), (0, ScaleByAdamState::NU)]
     }
 
     fn plan(&self, updates: &Tree, members: &[State]) -> Result<(AdamPlan, Vec<State>)> {
         let adam = &members[0];
-        adam.expect_record("ScaleByAdamState")?;
-        let count = adam.field("count")?.as_int()?;
+        adam.expect_record(ScaleByAdamState::KIND)?;
+        let count = adam.field(ScaleByAdamState::COUNT)?.as_int()?;
         let (lr, lr_next) = learning_rate(&self.learning_rate, &members[members.len() - 1])?;
         let (weight_decay, mask, decay_next) = match &self.decay {
             None => (None, None, None),
@@ -186,13 +206,10 @@ impl FusedKernel for AdamKernel {
             nesterov: self.nesterov,
             count,
         };
-        let adam_next = State::record(
-            "ScaleByAdamState",
-            vec![
-                ("count", State::Int(safe_increment(count))),
-                ("mu", State::Empty),
-                ("nu", State::Empty),
-            ],
+        let adam_next = ScaleByAdamState::record(
+            State::Int(safe_increment(count)),
+            State::Empty,
+            State::Empty,
         );
         let mut next = vec![adam_next];
         next.extend(decay_next);
@@ -203,17 +220,12 @@ impl FusedKernel for AdamKernel {
     fn run(
         &self,
         plan: &AdamPlan,
-        grads: &mut [Tensor<1>],
-        params: Option<&Tree>,
+        target: Target<'_>,
         moments: &mut [Vec<Tensor<1>>],
         clip: Option<f64>,
-    ) -> std::result::Result<StepReport, FusedError> {
+    ) -> KernelResult {
         let [mu, nu] = moments else {
             return Err(FusedError::Mismatch("adam: two moments".into()));
-        };
-        let target = Target::Updates {
-            grads,
-            params: params.map(Tree::leaves),
         };
         let mask = plan.mask.as_deref();
         optax_kernels::adam(target, mu, nu, &plan.hyper, mask, clip)

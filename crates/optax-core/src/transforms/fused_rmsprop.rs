@@ -29,22 +29,24 @@
 //! (see `fused.rs`, which also describes `update` and `update_in_place`).
 
 use burn::tensor::Tensor;
-use optax_kernels::{FusedError, RmsPropHyper, StepReport, Target};
+use optax_kernels::{FusedError, RmsPropHyper, Target};
 
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::state::{safe_increment, State};
 use crate::transform::GradientTransformation;
 use crate::transforms::fused::{
-    expect_empty, fused_transform, learning_rate, Fused, FusedKernel, HostHyper, Slot,
+    expect_empty, fused_transform, host_number, learning_rate, Fused, FusedKernel, HostHyper,
+    KernelResult, Slot,
 };
+use crate::transforms::{ScaleByRStdDevState, ScaleByRmsState, TraceState};
 use crate::tree::Tree;
 
 /// RMSProp through the fused kernel, with the chain as the reference path.
 #[derive(Clone, Debug)]
 pub struct FusedRmsprop(Fused<RmspropKernel>);
 
-fused_transform!(FusedRmsprop);
+fused_transform!(FusedRmsprop, RmspropKernel);
 
 /// The host hyperparameters of the kernel.
 #[derive(Clone, Debug)]
@@ -72,41 +74,36 @@ pub(crate) struct RmspropArgs<'a> {
 }
 
 impl FusedRmsprop {
-    /// The fused transformation for these arguments, or `None` when only the reference
-    /// `chain` can run them (tensor hyperparameters).
-    pub(crate) fn try_new(reference: GradientTransformation, a: RmspropArgs<'_>) -> Option<Self> {
+    /// The fused transformation for these arguments, or why only the reference `chain` can
+    /// run them (tensor hyperparameters).
+    pub(crate) fn try_new(
+        reference: GradientTransformation,
+        a: RmspropArgs<'_>,
+    ) -> std::result::Result<Self, String> {
         let momentum = match a.momentum {
-            Some(m) => Some(m.constant()?),
+            Some(m) => Some(host_number(m, "momentum")?),
             None => None,
         };
         let kernel = RmspropKernel {
-            learning_rate: HostHyper::of(a.learning_rate)?,
-            decay: a.decay.constant()?,
-            eps: a.eps.constant()?,
+            learning_rate: HostHyper::of(a.learning_rate, "learning_rate")?,
+            decay: host_number(a.decay, "decay")?,
+            eps: host_number(a.eps, "eps")?,
             eps_in_sqrt: a.eps_in_sqrt,
             centered: a.centered,
             bias_correction: a.bias_correction,
             momentum,
             nesterov: a.nesterov,
         };
-        Some(FusedRmsprop(Fused::new(kernel, reference)))
-    }
-}
-
-impl RmspropKernel {
-    /// Optax's name of the scaling member's state.
-    fn scaling_kind(&self) -> &'static str {
-        match (self.centered, self.bias_correction) {
-            (false, false) => "ScaleByRmsState",
-            (false, true) => "ScaleByRmsWithCountState",
-            (true, false) => "ScaleByRStdDevState",
-            (true, true) => "ScaleByRStdDevWithCountState",
-        }
+        Ok(FusedRmsprop(Fused::new(kernel, reference)))
     }
 }
 
 impl FusedKernel for RmspropKernel {
     type Plan = RmsPropHyper;
+
+    fn name(&self) -> &'static str {
+        "rmsprop"
+    }
 
     fn members(&self) -> usize {
         3
@@ -115,42 +112,47 @@ impl FusedKernel for RmspropKernel {
     fn slots(&self) -> Vec<Slot> {
         let mut slots = Vec::with_capacity(3);
         if self.centered {
-            slots.push((0, "mu"));
+            slots.push((0, ScaleByRStdDevState::MU));
+            slots.push((0, ScaleByRStdDevState::NU));
+        } else {
+            slots.push((0, ScaleByRmsState::NU));
         }
-        slots.push((0, "nu"));
         if self.momentum.is_some() {
-            slots.push((2, "trace"));
+            slots.push((2, TraceState::TRACE));
         }
         slots
     }
 
     fn plan(&self, _updates: &Tree, members: &[State]) -> Result<(RmsPropHyper, Vec<State>)> {
-        let kind = self.scaling_kind();
+        let kind = if self.centered {
+            ScaleByRStdDevState::kind(self.bias_correction)
+        } else {
+            ScaleByRmsState::kind(self.bias_correction)
+        };
         members[0].expect_record(kind)?;
         let count = if self.bias_correction {
-            Some(members[0].field("count")?.as_int()?)
+            // `count` in both records.
+            Some(members[0].field(ScaleByRmsState::COUNT)?.as_int()?)
         } else {
             None
         };
         let (lr, lr_next) = learning_rate(&self.learning_rate, &members[1])?;
         let momentum_next = match self.momentum {
             Some(_) => {
-                members[2].expect_record("TraceState")?;
-                State::record("TraceState", vec![("trace", State::Empty)])
+                members[2].expect_record(TraceState::KIND)?;
+                TraceState::record(State::Empty)
             }
             None => {
                 expect_empty(&members[2], "identity")?;
                 State::Empty
             }
         };
-        let mut fields = Vec::with_capacity(3);
-        if let Some(c) = count {
-            fields.push(("count", State::Int(safe_increment(c))));
-        }
-        if self.centered {
-            fields.push(("mu", State::Empty));
-        }
-        fields.push(("nu", State::Empty));
+        let count_next = count.map(|c| State::Int(safe_increment(c)));
+        let scaling_next = if self.centered {
+            ScaleByRStdDevState::record(count_next, State::Empty, State::Empty)
+        } else {
+            ScaleByRmsState::record(count_next, State::Empty)
+        };
         let hyper = RmsPropHyper {
             learning_rate: lr,
             decay: self.decay,
@@ -162,18 +164,17 @@ impl FusedKernel for RmspropKernel {
             nesterov: self.nesterov,
             count: count.unwrap_or(0),
         };
-        let next = vec![State::record(kind, fields), lr_next, momentum_next];
+        let next = vec![scaling_next, lr_next, momentum_next];
         Ok((hyper, next))
     }
 
     fn run(
         &self,
         plan: &RmsPropHyper,
-        grads: &mut [Tensor<1>],
-        _params: Option<&Tree>,
+        target: Target<'_>,
         moments: &mut [Vec<Tensor<1>>],
         clip: Option<f64>,
-    ) -> std::result::Result<StepReport, FusedError> {
+    ) -> KernelResult {
         let (mu, rest) = if self.centered {
             match moments.split_first_mut() {
                 Some((mu, rest)) => (Some(mu.as_mut_slice()), rest),
@@ -187,11 +188,6 @@ impl FusedKernel for RmspropKernel {
             None => return Err(FusedError::Mismatch("rmsprop: no nu".into())),
         };
         let trace = rest.first_mut().map(Vec::as_mut_slice);
-        // RMSProp reads no parameters: none are passed (nor checked).
-        let target = Target::Updates {
-            grads,
-            params: None,
-        };
         optax_kernels::rmsprop(target, mu, nu, trace, plan, clip)
     }
 }

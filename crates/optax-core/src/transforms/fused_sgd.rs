@@ -23,22 +23,23 @@
 //! kernel call (see `fused.rs`, which also describes `update` and `update_in_place`).
 
 use burn::tensor::{DType, Tensor};
-use optax_kernels::{FusedError, SgdHyper, StepReport, Target};
+use optax_kernels::{FusedError, SgdHyper, Target};
 
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::state::State;
 use crate::transform::GradientTransformation;
 use crate::transforms::fused::{
-    fused_transform, learning_rate, Fused, FusedKernel, HostHyper, Slot,
+    fused_transform, host_number, learning_rate, Fused, FusedKernel, HostHyper, KernelResult, Slot,
 };
+use crate::transforms::TraceState;
 use crate::tree::Tree;
 
 /// SGD with momentum through the fused kernel, with the chain as the reference path.
 #[derive(Clone, Debug)]
 pub struct FusedSgd(Fused<SgdKernel>);
 
-fused_transform!(FusedSgd);
+fused_transform!(FusedSgd, SgdKernel);
 
 /// The host hyperparameters of the kernel.
 #[derive(Clone, Debug)]
@@ -50,65 +51,66 @@ pub(crate) struct SgdKernel {
 
 impl FusedSgd {
     /// The fused transformation of `sgd(learning_rate, momentum, nesterov, accumulator_dtype)`,
-    /// or `None` when only the reference `chain` can run it (no momentum, a tensor
-    /// hyperparameter, `accumulator_dtype`).
+    /// or why only the reference `chain` can run it (no momentum, a tensor hyperparameter,
+    /// `accumulator_dtype`).
     pub(crate) fn try_new(
         reference: GradientTransformation,
         learning_rate: &Hyper,
         momentum: Option<&Hyper>,
         nesterov: bool,
         accumulator_dtype: Option<DType>,
-    ) -> Option<Self> {
+    ) -> std::result::Result<Self, String> {
         if accumulator_dtype.is_some() {
-            return None;
+            return Err("accumulator_dtype is set (the kernel keeps the trace in float32)".into());
         }
+        let Some(momentum) = momentum else {
+            return Err("sgd without momentum is one scaling: there is nothing to fuse".into());
+        };
         let kernel = SgdKernel {
-            learning_rate: HostHyper::of(learning_rate)?,
-            momentum: momentum?.constant()?,
+            learning_rate: HostHyper::of(learning_rate, "learning_rate")?,
+            momentum: host_number(momentum, "momentum")?,
             nesterov,
         };
-        Some(FusedSgd(Fused::new(kernel, reference)))
+        Ok(FusedSgd(Fused::new(kernel, reference)))
     }
 }
 
 impl FusedKernel for SgdKernel {
     type Plan = SgdHyper;
 
+    fn name(&self) -> &'static str {
+        "sgd"
+    }
+
     fn members(&self) -> usize {
         2
     }
 
     fn slots(&self) -> Vec<Slot> {
-        vec![(0, "trace")]
+        vec![(0, TraceState::TRACE)]
     }
 
     fn plan(&self, _updates: &Tree, members: &[State]) -> Result<(SgdHyper, Vec<State>)> {
-        members[0].expect_record("TraceState")?;
+        members[0].expect_record(TraceState::KIND)?;
         let (lr, lr_next) = learning_rate(&self.learning_rate, &members[1])?;
         let hyper = SgdHyper {
             learning_rate: lr,
             momentum: self.momentum,
             nesterov: self.nesterov,
         };
-        let trace_next = State::record("TraceState", vec![("trace", State::Empty)]);
+        let trace_next = TraceState::record(State::Empty);
         Ok((hyper, vec![trace_next, lr_next]))
     }
 
     fn run(
         &self,
         plan: &SgdHyper,
-        grads: &mut [Tensor<1>],
-        _params: Option<&Tree>,
+        target: Target<'_>,
         moments: &mut [Vec<Tensor<1>>],
         clip: Option<f64>,
-    ) -> std::result::Result<StepReport, FusedError> {
+    ) -> KernelResult {
         let [trace] = moments else {
             return Err(FusedError::Mismatch("sgd: one trace".into()));
-        };
-        // SGD reads no parameters: none are passed (nor checked).
-        let target = Target::Updates {
-            grads,
-            params: None,
         };
         optax_kernels::sgd(target, trace, plan, clip)
     }

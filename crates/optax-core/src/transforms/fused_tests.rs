@@ -12,6 +12,7 @@ use crate::combine::Mask;
 use crate::hyper::Hyper;
 use crate::schedules::Schedule;
 use crate::state::State;
+use crate::step::TransformExt;
 use crate::transform::{Extra, GradientTransformation, IntoTransformation, Transform};
 use crate::transforms::clip_by_global_norm;
 use crate::tree::Tree;
@@ -91,8 +92,10 @@ fn assert_same_state(fused: &State, reference: &State, what: &str) {
 }
 
 /// Runs `fused` and `reference` side by side for 6 steps (the fused one through `update` and
-/// `update_in_place` in turn) and checks updates and states bit for bit; returns the fused
-/// steps (all, clipped) run on this thread meanwhile.
+/// `update_in_place` in turn, and through the one-pass `step` on its own copy of the
+/// parameters) and checks updates, parameters and states bit for bit; returns the fused steps
+/// (all, clipped) run on this thread meanwhile: two a step (the updates, then the one-pass
+/// step) where the kernel runs.
 fn run_pair(
     fused: impl IntoTransformation,
     reference: impl IntoTransformation,
@@ -100,7 +103,9 @@ fn run_pair(
 ) -> (usize, usize) {
     let (fused, reference) = (fused.into_transformation(), reference.into_transformation());
     let mut params = tree(device, 0.0);
+    let mut stepped = params.clone();
     let mut fs = fused.init(&params).unwrap();
+    let mut ss = fs.clone();
     let mut rs = reference.init(&params).unwrap();
     assert_same_state(&fs, &rs, "init");
     let before = fused_steps();
@@ -111,12 +116,14 @@ fn run_pair(
             .unwrap();
         rs = next;
         let fu = if t % 2 == 0 {
-            let (fu, next) = fused.update(g, &fs, Some(&params), &Extra::none()).unwrap();
+            let (fu, next) = fused
+                .update(g.clone(), &fs, Some(&params), &Extra::none())
+                .unwrap();
             fs = next;
             fu
         } else {
             fused
-                .update_in_place(g, &mut fs, Some(&params), &Extra::none())
+                .update_in_place(g.clone(), &mut fs, Some(&params), &Extra::none())
                 .unwrap()
         };
         for (a, b) in fu.to_vecs().unwrap().iter().zip(ru.to_vecs().unwrap()) {
@@ -124,6 +131,16 @@ fn run_pair(
         }
         assert_same_state(&fs, &rs, &format!("step {t}"));
         params = apply_updates(&params, &ru).unwrap();
+        fused.step(&mut stepped, g, &mut ss).unwrap();
+        for (a, b) in stepped
+            .to_vecs()
+            .unwrap()
+            .iter()
+            .zip(params.to_vecs().unwrap())
+        {
+            assert!(same_bits(a, &b), "step {t}: one-pass params {a:?} vs {b:?}");
+        }
+        assert_same_state(&ss, &rs, &format!("one-pass step {t}"));
     }
     let after = fused_steps();
     (after.0 - before.0, after.1 - before.1)
@@ -165,12 +182,12 @@ fn rmsprop_variants_take_the_fused_path() {
                         .eps_in_sqrt(in_sqrt);
                     let label = format!("centered={centered} momentum={momentum:?} bc={bc}");
                     let steps = run_pair(opt.clone(), opt.clone().fused(false), &d);
-                    assert_eq!(steps, (6, 0), "{label}");
+                    assert_eq!(steps, (12, 0), "{label}");
                 }
             }
         }
         let opt = rmsprop(lr_schedule()).centered(true).momentum(0.5);
-        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
+        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (12, 0));
     }
 }
 
@@ -179,10 +196,10 @@ fn sgd_momentum_takes_the_fused_path() {
     for d in cpu_devices() {
         for nesterov in [false, true] {
             let opt = sgd(1e-2).momentum(0.9).nesterov(nesterov);
-            assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
+            assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (12, 0));
         }
         let opt = sgd(lr_schedule()).momentum(-0.3);
-        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
+        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (12, 0));
         // Plain SGD has nothing to fuse.
         assert_eq!(run_pair(sgd(1e-2), sgd(1e-2).fused(false), &d), (0, 0));
     }
@@ -193,9 +210,9 @@ fn adam_family_takes_the_fused_path() {
     for d in cpu_devices() {
         let mask = Mask::by(|_, shape| shape.len() >= 2);
         let opt = adamw(1e-2).weight_decay(0.1).mask(mask).nesterov(true);
-        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
+        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (12, 0));
         let opt = adam(lr_schedule());
-        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (6, 0));
+        assert_eq!(run_pair(opt.clone(), opt.fused(false), &d), (12, 0));
     }
 }
 
@@ -210,14 +227,14 @@ fn clip_chains_fuse_the_clip() {
                 chain![clip_by_global_norm(max_norm), a.fused(false)],
                 &d,
             );
-            assert_eq!(steps, (6, 6), "adamw, max_norm {max_norm}");
+            assert_eq!(steps, (12, 12), "adamw, max_norm {max_norm}");
             let r = rmsprop(1e-2).centered(true).momentum(0.9);
             let steps = run_pair(
                 chain![clip_by_global_norm(max_norm), r.clone()],
                 chain![clip_by_global_norm(max_norm), r.fused(false)],
                 &d,
             );
-            assert_eq!(steps, (6, 6), "rmsprop, max_norm {max_norm}");
+            assert_eq!(steps, (12, 12), "rmsprop, max_norm {max_norm}");
             let s = sgd(1e-2).momentum(0.9).nesterov(true);
             // An alias built into a transformation fuses as well.
             let steps = run_pair(
@@ -225,7 +242,7 @@ fn clip_chains_fuse_the_clip() {
                 chain![clip_by_global_norm(max_norm), s.fused(false)],
                 &d,
             );
-            assert_eq!(steps, (6, 6), "sgd, max_norm {max_norm}");
+            assert_eq!(steps, (12, 12), "sgd, max_norm {max_norm}");
         }
         // Only the exact two-member pattern fuses; the optimizer alone still runs fused.
         let a = adam(1e-2);
@@ -235,7 +252,7 @@ fn clip_chains_fuse_the_clip() {
             chain![clip_by_global_norm(tensor_norm), a.clone().fused(false)],
             &d,
         );
-        assert_eq!(steps, (6, 0), "a tensor max_norm is not fused");
+        assert_eq!(steps, (12, 0), "a tensor max_norm is not fused");
         let steps = run_pair(
             chain![
                 clip_by_global_norm(0.5),
@@ -249,7 +266,7 @@ fn clip_chains_fuse_the_clip() {
             ],
             &d,
         );
-        assert_eq!(steps, (6, 0), "three members");
+        assert_eq!(steps, (12, 0), "three members");
     }
 }
 

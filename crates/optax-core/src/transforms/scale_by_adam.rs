@@ -98,6 +98,25 @@ pub(crate) fn check_nonneg(h: &Hyper, name: &str) -> Result<()> {
     )
 }
 
+/// The layout of `ScaleByAdamState(count, mu, nu)`: Optax's names in Optax's order, named
+/// here only (the fused adapter, `fused_adam.rs`, reads the same constants).
+pub(crate) struct ScaleByAdamState;
+
+impl ScaleByAdamState {
+    pub(crate) const KIND: &'static str = "ScaleByAdamState";
+    pub(crate) const COUNT: &'static str = "count";
+    pub(crate) const MU: &'static str = "mu";
+    pub(crate) const NU: &'static str = "nu";
+
+    /// The record from its fields.
+    pub(crate) fn record(count: State, mu: State, nu: State) -> State {
+        State::record(
+            Self::KIND,
+            vec![(Self::COUNT, count), (Self::MU, mu), (Self::NU, nu)],
+        )
+    }
+}
+
 impl Transform for ScaleByAdam {
     fn init(&self, params: &Tree) -> Result<State> {
         self.validate()?;
@@ -105,13 +124,10 @@ impl Transform for ScaleByAdam {
             Some(d) => tree::cast(&tree::zeros_like(params), d)?,
             None => tree::zeros_like(params),
         };
-        Ok(State::record(
-            "ScaleByAdamState",
-            vec![
-                ("count", State::Int(0)),
-                ("mu", State::Tree(mu)),
-                ("nu", State::Tree(tree::zeros_like(params))),
-            ],
+        Ok(ScaleByAdamState::record(
+            State::Int(0),
+            State::Tree(mu),
+            State::Tree(tree::zeros_like(params)),
         ))
     }
 
@@ -122,10 +138,10 @@ impl Transform for ScaleByAdam {
         _params: Option<&Tree>,
         _extra: &Extra,
     ) -> Result<(Tree, State)> {
-        state.expect_record("ScaleByAdamState")?;
-        let count = state.field("count")?.as_int()?;
-        let mu = state.field("mu")?.tree_like(&updates)?;
-        let nu = state.field("nu")?.tree_like(&updates)?;
+        state.expect_record(ScaleByAdamState::KIND)?;
+        let count = state.field(ScaleByAdamState::COUNT)?.as_int()?;
+        let mu = state.field(ScaleByAdamState::MU)?.tree_like(&updates)?;
+        let nu = state.field(ScaleByAdamState::NU)?.tree_like(&updates)?;
         let (b1, b2) = (self.b1.scalar("b1")?, self.b2.scalar("b2")?);
         let (eps, eps_root) = (self.eps.scalar("eps")?, self.eps_root.scalar("eps_root")?);
 
@@ -150,14 +166,7 @@ impl Transform for ScaleByAdam {
         };
         Ok((
             updates,
-            State::record(
-                "ScaleByAdamState",
-                vec![
-                    ("count", State::Int(count_inc)),
-                    ("mu", State::Tree(mu)),
-                    ("nu", State::Tree(nu)),
-                ],
-            ),
+            ScaleByAdamState::record(State::Int(count_inc), State::Tree(mu), State::Tree(nu)),
         ))
     }
 

@@ -92,15 +92,39 @@ pub(crate) fn rms_scaling(n: Tensor<1>, eps: &Scalar, eps_in_sqrt: bool) -> Tens
     }
 }
 
+/// The layout of `ScaleByRmsState(nu)` and, with `bias_correction`,
+/// `ScaleByRmsWithCountState(count, nu)`: named here only (the fused adapter of `rmsprop`
+/// reads the same constants).
+pub(crate) struct ScaleByRmsState;
+
+impl ScaleByRmsState {
+    pub(crate) const KIND: &'static str = "ScaleByRmsState";
+    pub(crate) const WITH_COUNT: &'static str = "ScaleByRmsWithCountState";
+    pub(crate) const COUNT: &'static str = "count";
+    pub(crate) const NU: &'static str = "nu";
+
+    /// Optax's name of the record, with or without the count.
+    pub(crate) fn kind(with_count: bool) -> &'static str {
+        if with_count {
+            Self::WITH_COUNT
+        } else {
+            Self::KIND
+        }
+    }
+
+    /// The record, with the count when there is one.
+    pub(crate) fn record(count: Option<State>, nu: State) -> State {
+        let kind = Self::kind(count.is_some());
+        let mut fields = Vec::with_capacity(2);
+        fields.extend(count.map(|c| (Self::COUNT, c)));
+        fields.push((Self::NU, nu));
+        State::record(kind, fields)
+    }
+}
+
 /// The state record, with or without the count.
 fn rms_state(count: Option<i64>, nu: Tree) -> State {
-    match count {
-        Some(c) => State::record(
-            "ScaleByRmsWithCountState",
-            vec![("count", State::Int(c)), ("nu", State::Tree(nu))],
-        ),
-        None => State::record("ScaleByRmsState", vec![("nu", State::Tree(nu))]),
-    }
+    ScaleByRmsState::record(count.map(State::Int), State::Tree(nu))
 }
 
 impl Transform for ScaleByRms {
@@ -119,13 +143,13 @@ impl Transform for ScaleByRms {
         _extra: &Extra,
     ) -> Result<(Tree, State)> {
         let count = if self.bias_correction {
-            state.expect_record("ScaleByRmsWithCountState")?;
-            Some(state.field("count")?.as_int()?)
+            state.expect_record(ScaleByRmsState::WITH_COUNT)?;
+            Some(state.field(ScaleByRmsState::COUNT)?.as_int()?)
         } else {
-            state.expect_record("ScaleByRmsState")?;
+            state.expect_record(ScaleByRmsState::KIND)?;
             None
         };
-        let nu = state.field("nu")?.tree_like(&updates)?;
+        let nu = state.field(ScaleByRmsState::NU)?.tree_like(&updates)?;
         let (decay, eps) = (self.decay.scalar("decay")?, self.eps.scalar("eps")?);
 
         let nu = tree::update_moment_per_elem_norm(&updates, nu, &decay, 2)?;

@@ -17,12 +17,15 @@ pub fn scale_by_schedule(step_size_fn: Schedule) -> ScaleBySchedule {
     ScaleBySchedule { step_size_fn }
 }
 
+crate::state::count_state!(
+    /// The layout of `ScaleByScheduleState(count)` (also `scale_by_learning_rate`'s state
+    /// with a schedule).
+    ScaleByScheduleState
+);
+
 impl Transform for ScaleBySchedule {
     fn init(&self, _params: &Tree) -> Result<State> {
-        Ok(State::record(
-            "ScaleByScheduleState",
-            vec![("count", State::Int(0))],
-        ))
+        Ok(ScaleByScheduleState::record(0))
     }
 
     fn update(
@@ -32,15 +35,11 @@ impl Transform for ScaleBySchedule {
         _params: Option<&Tree>,
         _extra: &Extra,
     ) -> Result<(Tree, State)> {
-        state.expect_record("ScaleByScheduleState")?;
-        let count = state.field("count")?.as_int()?;
+        let count = ScaleByScheduleState::count(state)?;
         let step_size = self.step_size_fn.at(count);
         Ok((
             updates.into_map(|u| u.mul_scalar(step_size)),
-            State::record(
-                "ScaleByScheduleState",
-                vec![("count", State::Int(safe_increment(count)))],
-            ),
+            ScaleByScheduleState::record(safe_increment(count)),
         ))
     }
 }

@@ -78,22 +78,41 @@ impl ScaleByStddev {
     }
 }
 
+/// The layout of `ScaleByRStdDevState(mu, nu)` and, with `bias_correction`,
+/// `ScaleByRStdDevWithCountState(count, mu, nu)`: named here only (the fused adapter of
+/// centered `rmsprop` reads the same constants).
+pub(crate) struct ScaleByRStdDevState;
+
+impl ScaleByRStdDevState {
+    pub(crate) const KIND: &'static str = "ScaleByRStdDevState";
+    pub(crate) const WITH_COUNT: &'static str = "ScaleByRStdDevWithCountState";
+    pub(crate) const COUNT: &'static str = "count";
+    pub(crate) const MU: &'static str = "mu";
+    pub(crate) const NU: &'static str = "nu";
+
+    /// Optax's name of the record, with or without the count.
+    pub(crate) fn kind(with_count: bool) -> &'static str {
+        if with_count {
+            Self::WITH_COUNT
+        } else {
+            Self::KIND
+        }
+    }
+
+    /// The record, with the count when there is one.
+    pub(crate) fn record(count: Option<State>, mu: State, nu: State) -> State {
+        let kind = Self::kind(count.is_some());
+        let mut fields = Vec::with_capacity(3);
+        fields.extend(count.map(|c| (Self::COUNT, c)));
+        fields.push((Self::MU, mu));
+        fields.push((Self::NU, nu));
+        State::record(kind, fields)
+    }
+}
+
 /// The state record, with or without the count.
 fn stddev_state(count: Option<i64>, mu: Tree, nu: Tree) -> State {
-    match count {
-        Some(c) => State::record(
-            "ScaleByRStdDevWithCountState",
-            vec![
-                ("count", State::Int(c)),
-                ("mu", State::Tree(mu)),
-                ("nu", State::Tree(nu)),
-            ],
-        ),
-        None => State::record(
-            "ScaleByRStdDevState",
-            vec![("mu", State::Tree(mu)), ("nu", State::Tree(nu))],
-        ),
-    }
+    ScaleByRStdDevState::record(count.map(State::Int), State::Tree(mu), State::Tree(nu))
 }
 
 /// `n - m²` rounded once, as XLA computes Optax's `n - abs_sq(m)` (it contracts the multiply
@@ -134,14 +153,14 @@ impl Transform for ScaleByStddev {
         _extra: &Extra,
     ) -> Result<(Tree, State)> {
         let count = if self.bias_correction {
-            state.expect_record("ScaleByRStdDevWithCountState")?;
-            Some(state.field("count")?.as_int()?)
+            state.expect_record(ScaleByRStdDevState::WITH_COUNT)?;
+            Some(state.field(ScaleByRStdDevState::COUNT)?.as_int()?)
         } else {
-            state.expect_record("ScaleByRStdDevState")?;
+            state.expect_record(ScaleByRStdDevState::KIND)?;
             None
         };
-        let mu = state.field("mu")?.tree_like(&updates)?;
-        let nu = state.field("nu")?.tree_like(&updates)?;
+        let mu = state.field(ScaleByRStdDevState::MU)?.tree_like(&updates)?;
+        let nu = state.field(ScaleByRStdDevState::NU)?.tree_like(&updates)?;
         let (decay, eps) = (self.decay.scalar("decay")?, self.eps.scalar("eps")?);
 
         let mu = tree::update_moment(&updates, mu, &decay, 1)?;

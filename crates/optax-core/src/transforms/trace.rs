@@ -93,14 +93,25 @@ pub(crate) fn cast_opt(tree: Tree, dtype: Option<DType>) -> Result<Tree> {
     }
 }
 
+/// The layout of `TraceState(trace)`: named here only (the fused adapters of `sgd` and
+/// `rmsprop` read the same constants).
+pub(crate) struct TraceState;
+
+impl TraceState {
+    pub(crate) const KIND: &'static str = "TraceState";
+    pub(crate) const TRACE: &'static str = "trace";
+
+    /// The record of the trace.
+    pub(crate) fn record(trace: State) -> State {
+        State::record(Self::KIND, vec![(Self::TRACE, trace)])
+    }
+}
+
 impl Transform for Trace {
     fn init(&self, params: &Tree) -> Result<State> {
         self.validate()?;
         let trace = cast_opt(tree::zeros_like(params), self.accumulator_dtype)?;
-        Ok(State::record(
-            "TraceState",
-            vec![("trace", State::Tree(trace))],
-        ))
+        Ok(TraceState::record(State::Tree(trace)))
     }
 
     fn update(
@@ -110,8 +121,8 @@ impl Transform for Trace {
         _params: Option<&Tree>,
         _extra: &Extra,
     ) -> Result<(Tree, State)> {
-        state.expect_record("TraceState")?;
-        let trace = state.field("trace")?.tree_like(&updates)?;
+        state.expect_record(TraceState::KIND)?;
+        let trace = state.field(TraceState::TRACE)?.tree_like(&updates)?;
         let decay = self.decay.scalar("decay")?;
 
         let new_trace = updates.zip_map(trace, |g, t| momentum_step(&decay, g, t))?;
@@ -121,10 +132,7 @@ impl Transform for Trace {
             new_trace.clone()
         };
         let new_trace = cast_opt(new_trace, self.accumulator_dtype)?;
-        Ok((
-            updates,
-            State::record("TraceState", vec![("trace", State::Tree(new_trace))]),
-        ))
+        Ok((updates, TraceState::record(State::Tree(new_trace))))
     }
 
     fn validate(&self) -> Result<()> {

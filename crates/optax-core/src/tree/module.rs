@@ -76,6 +76,26 @@ impl Tree {
 /// parameter keeps its id, its `require_grad` flag and its dtype. The structure is checked
 /// before the module is touched.
 pub fn apply_updates_to_module<M: Module>(module: M, updates: &Tree) -> Result<M> {
+    write_module(module, updates, Write::Add)
+}
+
+/// Replaces the module's parameters by the leaves of `params` (a tree in the structure of
+/// [`Tree::from_module`]), keeping each parameter's id, `require_grad` flag and dtype. The
+/// structure is checked before the module is touched.
+pub(crate) fn load_module_params<M: Module>(module: M, params: &Tree) -> Result<M> {
+    write_module(module, params, Write::Replace)
+}
+
+/// How a tree's leaves go into the module's parameters.
+#[derive(Clone, Copy)]
+enum Write {
+    /// `param + leaf`.
+    Add,
+    /// `leaf`.
+    Replace,
+}
+
+fn write_module<M: Module>(module: M, tree: &Tree, write: Write) -> Result<M> {
     let mut shape_only = Collect {
         path: Vec::new(),
         paths: Vec::new(),
@@ -85,29 +105,34 @@ pub fn apply_updates_to_module<M: Module>(module: M, updates: &Tree) -> Result<M
     };
     module.visit(&mut shape_only);
     let def = TreeDef::new(shape_only.paths, shape_only.shapes)?;
-    def.check_matches(updates.def())?;
+    def.check_matches(tree.def())?;
     let mut mapper = Apply {
-        updates: updates.leaves(),
+        leaves: tree.leaves(),
         next: 0,
+        write,
     };
     Ok(module.map(&mut mapper))
 }
 
 struct Apply<'a> {
-    updates: &'a [Tensor<1>],
+    leaves: &'a [Tensor<1>],
     next: usize,
+    write: Write,
 }
 
 impl ModuleMapper for Apply<'_> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let (id, tensor, mapper) = param.consume();
-        let update = self.updates[self.next].clone();
+        let leaf = self.leaves[self.next].clone();
         self.next += 1;
         let require_grad = tensor.is_require_grad();
         let dims = tensor.dims();
         let dtype = tensor.dtype();
-        let base = tensor.inner();
-        let new = (base.clone() + update.inner().reshape(dims).cast(dtype)).detach();
+        let leaf = leaf.inner().reshape(dims).cast(dtype);
+        let new = match self.write {
+            Write::Add => (tensor.inner() + leaf).detach(),
+            Write::Replace => leaf.detach(),
+        };
         let new = if require_grad {
             new.autodiff().require_grad()
         } else {
