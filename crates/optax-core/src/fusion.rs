@@ -165,12 +165,8 @@ pub(crate) fn stepper(t: &dyn Transform) -> Result<Stepper<'_>, String> {
         Err(reason) => reason,
     };
     if let Some(c) = find::<Chain>(t) {
-        if let Some(last) = c.members().last() {
-            if c.members().len() > 1 {
-                if let Ok(f) = fused_step(last.inner()) {
-                    return Ok(Stepper::ChainTail(c, f));
-                }
-            }
+        if let Some(Ok(f)) = c.members().last().map(|last| fused_step(last.inner())) {
+            return Ok(Stepper::ChainTail(c, f));
         }
     }
     Err(reason)

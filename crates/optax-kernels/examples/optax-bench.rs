@@ -2,15 +2,16 @@
 //!
 //! ```text
 //! cargo run --release -p optax-kernels --example optax-bench [--features ndarray] --
-//!     [--sizes 1k,64k,1m,16m,64m] [--gpt2] [--budget-ms 2000]
-//!     [--methods roofline,fused,core-fused,reference,burn-optim] [--no-cpu] [--no-wgpu]
+//!     [--sizes 1k,64k,1m,16m,64m] [--many] [--gpt2] [--budget-ms 2000]
+//!     [--methods roofline,fused,core-step,core-fused,reference,burn-optim] [--no-cpu] [--no-wgpu]
 //! ```
 //!
 //! The devices: flex, ndarray when built with the `ndarray` feature (both CPU tables unless
 //! `--no-cpu`), and the first wgpu adapter (unless `--no-wgpu`).
 //!
-//! For each parameter set (one leaf of each size, and the GPT-2-small set: 148 tensors,
-//! 124,439,808 parameters) and each method, the median time of a step, the bandwidth at 28
+//! For each parameter set (one leaf of each size; `--many`: 16M parameters in GPT-2's 148
+//! tensor shapes at width 256; `--gpt2`: the GPT-2-small set, 148 tensors, 124,439,808
+//! parameters) and each method, the median time of a step, the bandwidth at 28
 //! bytes per parameter (read p, g, m, v; write p, m, v) and the ratios to the roofline and to
 //! burn-optim. Methods:
 //!
@@ -19,8 +20,10 @@
 //!   buffer copy of the same 28 bytes per parameter; measured in this run;
 //! - `fused`: `optax_kernels::adam` on the leaves, parameters updated in place (one pass; on
 //!   wgpu the WGSL kernels of `shaders/`);
-//! - `core-fused`: optax-core `adamw(..)` (its fused path) through `update_in_place`, then
-//!   `apply_updates` (two passes: the update, then `p + u`);
+//! - `core-step`: optax-core `adamw(..)` through the one-pass `step` of the public API
+//!   (`TransformExt::step`: parameters and state in place, the fused kernel's one pass);
+//! - `core-fused`: optax-core `adamw(..)` (its fused path) through Optax's two calls,
+//!   `update_in_place` then `apply_updates` (two passes: the update, then `p + u`);
 //! - `reference`: optax-core `adamw(..).fused(false)`, the tensor-op chain, same calls;
 //! - `burn-optim`: burn's `AdamWConfig` via `ModuleOptimizer::step` on a module holding the
 //!   same leaves.
@@ -65,8 +68,20 @@ impl Set {
     }
 }
 
+/// GPT-2-small's 148 tensors (124,439,808 parameters).
 fn gpt2_small() -> Set {
-    let (d, v, ctx, layers) = (768usize, 50257usize, 1024usize, 12);
+    gpt2_shaped("gpt2-small", 768, 50257)
+}
+
+/// GPT-2's 148 tensor shapes at width 256 with a 27,490-token vocabulary: 16M parameters
+/// (16,777,216) in 148 tensors, most of them small.
+fn many_leaves_16m() -> Set {
+    gpt2_shaped("16M/148", 256, 27490)
+}
+
+/// GPT-2's tensors (12 layers, context 1024) at width `d` and vocabulary `v`.
+fn gpt2_shaped(name: &str, d: usize, v: usize) -> Set {
+    let (ctx, layers) = (1024usize, 12);
     let mut lens = vec![v * d, ctx * d];
     for _ in 0..layers {
         lens.extend([
@@ -86,7 +101,7 @@ fn gpt2_small() -> Set {
     }
     lens.extend([d, d]);
     Set {
-        name: "gpt2-small".into(),
+        name: name.into(),
         lens,
     }
 }
@@ -298,6 +313,23 @@ fn tree_of(set: &Set, ts: Vec<Tensor<1>>) -> Tree {
     b.build().expect("unique paths")
 }
 
+/// optax-core's `adamw(..)` through the one-pass `step` (parameters and state in place).
+fn bench_step(set: &Set, device: &Device, budget: Duration) -> Result<Duration, String> {
+    let opt = adamw(LR).weight_decay(WD);
+    let mut params = tree_of(set, leaves(set, 1, device));
+    let base = leaves(set, 100, device);
+    let mut state = opt.init(&params).expect("init");
+    let t = measure(
+        budget,
+        device,
+        || tree_of(set, fresh(&base)),
+        |grads| opt.step(&mut params, grads, &mut state).expect("step"),
+    );
+    ran(params.leaves()).map(|()| t)
+}
+
+/// optax-core's `adamw(..)` through Optax's two calls, `update_in_place` then
+/// `apply_updates`; `fused: false` runs the tensor-op chain.
 fn bench_core(
     set: &Set,
     device: &Device,
@@ -418,7 +450,8 @@ fn main() {
     let mut sizes = "1k,64k,1m,16m".to_string();
     let mut gpt2 = false;
     let mut budget_ms = 2000u64;
-    let mut methods = "roofline,fused,core-fused,reference,burn-optim".to_string();
+    let mut methods = "roofline,fused,core-step,core-fused,reference,burn-optim".to_string();
+    let mut many = false;
     let mut wgpu = true;
     let mut cpu_table = true;
     let mut args = std::env::args().skip(1);
@@ -426,6 +459,7 @@ fn main() {
         match a.as_str() {
             "--sizes" => sizes = args.next().expect("--sizes LIST"),
             "--gpt2" => gpt2 = true,
+            "--many" => many = true,
             "--budget-ms" => {
                 budget_ms = args
                     .next()
@@ -452,6 +486,9 @@ fn main() {
             }
         })
         .collect();
+    if many {
+        sets.push(many_leaves_16m());
+    }
     if gpt2 {
         sets.push(gpt2_small());
     }
@@ -516,6 +553,7 @@ fn main() {
                             note: e.chars().take(80).collect(),
                         },
                     },
+                    "core-step" => Row::of("core-step", bench_step(set, &device, budget)),
                     "core-fused" => Row::of("core-fused", bench_core(set, &device, budget, true)),
                     "reference" => Row::of("reference", bench_core(set, &device, budget, false)),
                     "burn-optim" => Row::of("burn-optim", bench_burn_optim(set, &device, budget)),

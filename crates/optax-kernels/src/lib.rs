@@ -460,6 +460,30 @@ fn run_step<R: engine::Rule<NS>, const NS: usize>(
     Ok(report)
 }
 
+/// `optax.apply_updates` on the CPU devices: `p ← p + u` for every leaf in one pass over
+/// memory, multi-threaded like the optimizer steps (a fresh tensor replaces a parameter whose
+/// buffer is shared, e.g. with the caller's copy). Float32 tensors of flex (or ndarray with
+/// the `ndarray` feature) only: on wgpu, and everywhere else, it returns
+/// [`FusedError::Unsupported`] before anything is touched, and Burn's own add serves (on wgpu
+/// it is one kernel already). On error nothing is modified.
+pub fn apply_updates(
+    params: &mut [Tensor<1>],
+    updates: &[Tensor<1>],
+) -> Result<StepReport, FusedError> {
+    let target = Target::Params {
+        params,
+        grads: updates,
+    };
+    let place = Place::of(&target);
+    let Place::Cpu(cpu) = place else {
+        return Err(FusedError::Unsupported(
+            "apply_updates: the kernel runs on the CPU devices".into(),
+        ));
+    };
+    check_target(place, &target, false)?;
+    run_step(cpu, &rules::ApplyRule, target, [], |_| (), false, None)
+}
+
 /// One fused Adam / AdamW / NAdam(W) step over all leaves, optionally behind
 /// `clip_by_global_norm(max_norm)`: `optax.chain(clip_by_global_norm, adamw)` as two passes
 /// (the norm, then the update), `adamw` alone as one.

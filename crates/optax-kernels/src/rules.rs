@@ -191,3 +191,21 @@ impl Rule<1> for SgdRule {
         }
     }
 }
+
+/// `optax.apply_updates` alone: the update is the given one, which the engine's parameter
+/// output adds to the parameters.
+///
+/// ```text
+/// u_t = g_t            (the updates, passed where the gradients go)
+/// p_t = p_{t-1} + u_t  (the engine's Params output: apply_updates)
+/// ```
+pub(crate) struct ApplyRule;
+
+impl Rule<0> for ApplyRule {
+    type Leaf = ();
+
+    #[inline(always)]
+    fn block(&self, _: (), g: &[f32; B], _p: &[f32; B], _s: [&mut [f32; B]; 0], u: &mut [f32; B]) {
+        u.copy_from_slice(g);
+    }
+}

@@ -63,12 +63,13 @@ impl Transform for Masked {
             updates.check_same_structure(p)?;
         }
         let sub_params = params.map(|p| p.subset(&idx));
-        let (sub, inner_state) = self.inner.update(
-            updates.subset(&idx),
-            inner_state,
-            sub_params.as_ref(),
-            extra,
-        )?;
+        let sub_updates = updates.subset(&idx);
+        let sub_def = sub_updates.def().clone();
+        let (sub, inner_state) =
+            self.inner
+                .update(sub_updates, inner_state, sub_params.as_ref(), extra)?;
+        // A (user-written) inner transformation must keep the structure of what it got.
+        sub_def.check_matches(sub.def())?;
         Ok((
             updates.replace_subset(&idx, sub),
             MaskedState::record(inner_state),

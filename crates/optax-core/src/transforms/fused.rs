@@ -100,17 +100,31 @@ pub(crate) fn expect_empty(state: &State, name: &str) -> Result<()> {
     }
 }
 
-/// `scale_by_learning_rate(lr)` read from its state: the learning rate of this step and the
-/// member's next state (`scale`'s `EmptyState`, or `ScaleByScheduleState(count + 1)`).
-pub(crate) fn learning_rate(lr: &HostHyper, state: &State) -> Result<(f64, State)> {
+/// `scale_by_learning_rate(lr)` read from its state (`scale`'s `EmptyState`, or
+/// `ScaleByScheduleState(count)`): the learning rate of this step.
+pub(crate) fn learning_rate(lr: &HostHyper, state: &State) -> Result<f64> {
     match lr {
         HostHyper::Value(v) => {
             expect_empty(state, "scale")?;
-            Ok((*v, State::Empty))
+            Ok(*v)
         }
-        HostHyper::Schedule(s) => {
-            let c = ScaleByScheduleState::count(state)?;
-            Ok((s.at(c), ScaleByScheduleState::record(safe_increment(c))))
+        HostHyper::Schedule(s) => Ok(s.at(ScaleByScheduleState::count(state)?)),
+    }
+}
+
+/// `scale_by_learning_rate(lr)`'s state after a step, in place: a schedule's count goes up.
+pub(crate) fn advance_learning_rate(lr: &HostHyper, state: &mut State) {
+    if let HostHyper::Schedule(_) = lr {
+        bump_count(state, ScaleByScheduleState::COUNT);
+    }
+}
+
+/// Adds one to the field `count` of the record `state` (checked by the step's plan), as the
+/// transformation's own update does (`safe_increment`).
+pub(crate) fn bump_count(state: &mut State, count: &str) {
+    if let State::Record { fields, .. } = state {
+        if let Some((_, State::Int(c))) = fields.iter_mut().find(|(k, _)| k == count) {
+            *c = safe_increment(*c);
         }
     }
 }
@@ -138,19 +152,22 @@ pub(crate) trait FusedKernel: Clone + std::fmt::Debug + Send + Sync + 'static {
         false
     }
 
-    /// Reads the members' states (the moment trees are checked already): the plan of the step
-    /// and the members' next states, with `State::Empty` at the slots (filled with the new
-    /// moments after the step). Any mismatch is an error: the chain then runs and reports it.
-    fn plan(&self, updates: &Tree, members: &[State]) -> Result<(Self::Plan, Vec<State>)>;
+    /// Reads the members' states (the moment trees are checked already): the plan of the
+    /// step. Any mismatch is an error: the chain then runs and reports it.
+    fn plan(&self, updates: &Tree, members: &[State]) -> Result<Self::Plan>;
+
+    /// The members' states after a step that ran, in place (the counts go up); the new
+    /// moments are put at the slots by the caller. Only called on states `plan` accepted.
+    fn advance(&self, members: &mut [State]);
 
     /// One kernel step into `target`: the updates (Optax's `update`) or the parameters
-    /// (`update` + `apply_updates`); `moments` (in slot order) become the new moments. On
-    /// `Err` nothing was modified.
+    /// (`update` + `apply_updates`); `moments` (the leaves of the moment trees, in slot order)
+    /// become the new moments. On `Err` nothing was modified.
     fn run(
         &self,
         plan: &Self::Plan,
         target: Target<'_>,
-        moments: &mut [Vec<Tensor<1>>],
+        moments: &mut [&mut [Tensor<1>]],
         clip: Option<f64>,
     ) -> KernelResult;
 }
@@ -217,8 +234,8 @@ fn is_ndarray(_: &burn::tensor::Device) -> bool {
     false
 }
 
-/// The plan of a step and the members' next states, or why the kernel cannot run it.
-type Ready<P> = std::result::Result<(P, Vec<State>), String>;
+/// The plan of a step, or why the kernel cannot run it.
+type Ready<P> = std::result::Result<P, String>;
 
 /// What a kernel call returns.
 pub(crate) type KernelResult = std::result::Result<StepReport, FusedError>;
@@ -310,17 +327,7 @@ impl<K: FusedKernel> Fused<K> {
         }
     }
 
-    /// The whole state from the members' states.
-    fn wrap(&self, members: Vec<State>) -> State {
-        let opt = State::Tuple(members);
-        match self.clip {
-            None => opt,
-            Some(_) => State::Tuple(vec![State::Empty, opt]),
-        }
-    }
-
-    /// The plan of a step and the members' next states, when the kernel can run it; else
-    /// why not.
+    /// The plan of a step, when the kernel can run it; else why not.
     fn ready(&self, updates: &Tree, state: &State) -> Ready<K::Plan> {
         if let Some(why) = device_refusal(updates) {
             return Err(why);
@@ -354,49 +361,39 @@ impl<K: FusedKernel> Fused<K> {
         &self,
         ready: Ready<K::Plan>,
         state: &mut State,
-        run: impl FnOnce(&K::Plan, &mut [Vec<Tensor<1>>]) -> KernelResult,
+        run: impl FnOnce(&K::Plan, &mut [&mut [Tensor<1>]]) -> KernelResult,
     ) -> Result<bool> {
-        let (plan, next) = match ready {
+        let plan = match ready {
             Ok(ready) => ready,
             Err(why) => {
                 self.note_fallback(&why);
                 return Ok(false);
             }
         };
-        let Some(trees) = self.take_moments(state) else {
-            self.note_fallback("the state's moments are not trees");
+        let Some(members) = self.members_mut(state) else {
+            self.note_fallback("the state is not the chain's tuple");
             return Ok(false);
         };
-        let defs: Vec<_> = trees.iter().map(|t| t.def().clone()).collect();
-        let mut moments: Vec<Vec<Tensor<1>>> = trees.into_iter().map(Tree::into_leaves).collect();
-        let run = run(&plan, &mut moments);
-        // The kernel keeps every leaf's length, on success and on error.
-        let trees = defs.into_iter().zip(moments);
-        let trees = trees.map(|(d, m)| Tree::from_flat(d, m));
-        let trees = trees.collect::<Result<Vec<Tree>>>()?;
+        // The kernel writes the moments' leaves where they lie in the state, keeping every
+        // leaf's length (so the trees stay valid), and modifies nothing on error.
+        let run = match moment_leaves(members, &self.slots) {
+            Some(mut moments) => run(&plan, &mut moments),
+            None => {
+                self.note_fallback("the state's moments are not trees");
+                return Ok(false);
+            }
+        };
         match run {
             Ok(_) => {
                 count_fused_step(self.clip.is_some());
-                *state = self.next_state(next, trees);
+                self.kernel.advance(members);
                 Ok(true)
             }
             Err(e) => {
-                // Untouched: put the moments back.
-                self.put_moments(state, trees);
                 self.note_fallback(&e.to_string());
                 Ok(false)
             }
         }
-    }
-
-    /// The state after a step: the members' next states with the new moments at the slots.
-    fn next_state(&self, mut next: Vec<State>, moments: Vec<Tree>) -> State {
-        for (&(i, name), tree) in self.slots.iter().zip(moments) {
-            if let Some(slot) = slot_mut(&mut next, i, name) {
-                *slot = State::Tree(tree);
-            }
-        }
-        self.wrap(next)
     }
 
     pub(crate) fn init(&self, params: &Tree) -> Result<State> {
@@ -479,48 +476,23 @@ impl<K: Wrap> FusedStep for Fused<K> {
     }
 }
 
-impl<K: FusedKernel> Fused<K> {
-    /// Takes the moment trees out of `state` (`State::Empty` left at the slots); `None`, with
-    /// `state` as it was, when a slot holds no tree.
-    fn take_moments(&self, state: &mut State) -> Option<Vec<Tree>> {
-        let mut trees = Vec::with_capacity(self.slots.len());
-        for &(i, name) in &self.slots {
-            let Some(slot) = self.slot_of(state, i, name) else {
-                self.put_moments(state, trees);
-                return None;
-            };
-            match std::mem::replace(slot, State::Empty) {
-                State::Tree(t) => trees.push(t),
-                other => {
-                    *slot = other;
-                    self.put_moments(state, trees);
-                    return None;
+/// The leaves of the moment trees at `slots` (in slot order), borrowed from the members'
+/// records; `None` when a slot holds no tree.
+fn moment_leaves<'s>(members: &'s mut [State], slots: &[Slot]) -> Option<Vec<&'s mut [Tensor<1>]>> {
+    let mut found: Vec<Option<&'s mut [Tensor<1>]>> = slots.iter().map(|_| None).collect();
+    for (i, member) in members.iter_mut().enumerate() {
+        let State::Record { fields, .. } = member else {
+            continue;
+        };
+        for (name, value) in fields.iter_mut() {
+            if let Some(k) = slots.iter().position(|&(m, f)| m == i && f == name) {
+                if let State::Tree(t) = value {
+                    found[k] = Some(t.leaves_mut());
                 }
             }
         }
-        Some(trees)
     }
-
-    /// Puts moment trees back at their slots (in slot order).
-    fn put_moments(&self, state: &mut State, trees: Vec<Tree>) {
-        for (&(i, name), tree) in self.slots.iter().zip(trees) {
-            if let Some(s) = self.slot_of(state, i, name) {
-                *s = State::Tree(tree);
-            }
-        }
-    }
-
-    fn slot_of<'s>(&self, state: &'s mut State, i: usize, name: &str) -> Option<&'s mut State> {
-        self.members_mut(state).and_then(|m| slot_mut(m, i, name))
-    }
-}
-
-/// The field `name` of the record `members[i]`.
-fn slot_mut<'s>(members: &'s mut [State], i: usize, name: &str) -> Option<&'s mut State> {
-    match members.get_mut(i)? {
-        State::Record { fields, .. } => fields.iter_mut().find(|(k, _)| k == name).map(|(_, v)| v),
-        _ => None,
-    }
+    found.into_iter().collect()
 }
 
 /// Implements `Transform` for a fused optimizer, a newtype over [`Fused`].

@@ -32,11 +32,11 @@ use optax_kernels::{AdamHyper, FusedError, Target};
 use crate::combine::{Mask, MaskedState};
 use crate::error::Result;
 use crate::hyper::Hyper;
-use crate::state::{safe_increment, State};
+use crate::state::State;
 use crate::transform::GradientTransformation;
 use crate::transforms::fused::{
-    expect_empty, fused_transform, host_number, learning_rate, Fused, FusedKernel, HostHyper,
-    KernelResult, Slot,
+    advance_learning_rate, bump_count, expect_empty, fused_transform, host_number, learning_rate,
+    Fused, FusedKernel, HostHyper, KernelResult, Slot,
 };
 use crate::transforms::{ScaleByAdamState, WeightDecaySchedule};
 use crate::tree::Tree;
@@ -117,13 +117,13 @@ pub(crate) struct AdamPlan {
 
 impl AdamKernel {
     /// `add_decayed_weights` (behind `masked` with a mask) read from its state: the decay of
-    /// this step (`None`: no term at all), the mask's flags, the member's next state.
+    /// this step (`None`: no term at all) and the mask's flags.
     fn decay(
         &self,
         d: &Decay,
         updates: &Tree,
         outer: &State,
-    ) -> Result<(Option<f64>, Option<Vec<bool>>, State)> {
+    ) -> Result<(Option<f64>, Option<Vec<bool>>)> {
         let inner = match &d.mask {
             Some(_) => {
                 outer.expect_record(MaskedState::KIND)?;
@@ -131,28 +131,19 @@ impl AdamKernel {
             }
             None => outer,
         };
-        let (wd, inner_next) = match &d.weight_decay {
+        let wd = match &d.weight_decay {
             HostHyper::Value(v) => {
                 expect_empty(inner, "add_decayed_weights")?;
                 // add_decayed_weights skips a constant zero decay entirely.
-                ((*v != 0.0).then_some(*v), State::Empty)
+                (*v != 0.0).then_some(*v)
             }
-            HostHyper::Schedule(s) => {
-                let c = WeightDecaySchedule::count(inner)?;
-                (
-                    Some(s.at(c)),
-                    WeightDecaySchedule::record(safe_increment(c)),
-                )
-            }
+            HostHyper::Schedule(s) => Some(s.at(WeightDecaySchedule::count(inner)?)),
         };
-        Ok(match &d.mask {
-            Some(m) => (
-                wd,
-                Some(m.values(updates.def())?),
-                MaskedState::record(inner_next),
-            ),
-            None => (wd, None, inner_next),
-        })
+        let mask = match &d.mask {
+            Some(m) => Some(m.values(updates.def())?),
+            None => None,
+        };
+        Ok((wd, mask))
     }
 }
 
@@ -184,17 +175,14 @@ impl FusedKernel for AdamKernel {
         vec![(0, ScaleByAdamState::MU), (0, ScaleByAdamState::NU)]
     }
 
-    fn plan(&self, updates: &Tree, members: &[State]) -> Result<(AdamPlan, Vec<State>)> {
+    fn plan(&self, updates: &Tree, members: &[State]) -> Result<AdamPlan> {
         let adam = &members[0];
         adam.expect_record(ScaleByAdamState::KIND)?;
         let count = adam.field(ScaleByAdamState::COUNT)?.as_int()?;
-        let (lr, lr_next) = learning_rate(&self.learning_rate, &members[members.len() - 1])?;
-        let (weight_decay, mask, decay_next) = match &self.decay {
-            None => (None, None, None),
-            Some(d) => {
-                let (wd, mask, next) = self.decay(d, updates, &members[1])?;
-                (wd, mask, Some(next))
-            }
+        let lr = learning_rate(&self.learning_rate, &members[members.len() - 1])?;
+        let (weight_decay, mask) = match &self.decay {
+            None => (None, None),
+            Some(d) => self.decay(d, updates, &members[1])?,
         };
         let hyper = AdamHyper {
             learning_rate: lr,
@@ -206,22 +194,36 @@ impl FusedKernel for AdamKernel {
             nesterov: self.nesterov,
             count,
         };
-        let adam_next = ScaleByAdamState::record(
-            State::Int(safe_increment(count)),
-            State::Empty,
-            State::Empty,
-        );
-        let mut next = vec![adam_next];
-        next.extend(decay_next);
-        next.push(lr_next);
-        Ok((AdamPlan { hyper, mask }, next))
+        Ok(AdamPlan { hyper, mask })
+    }
+
+    fn advance(&self, members: &mut [State]) {
+        bump_count(&mut members[0], ScaleByAdamState::COUNT);
+        if let Some(d) = &self.decay {
+            if let HostHyper::Schedule(_) = d.weight_decay {
+                let outer = &mut members[1];
+                let inner = match (&d.mask, outer) {
+                    (None, s) => Some(s),
+                    (Some(_), State::Record { fields, .. }) => fields
+                        .iter_mut()
+                        .find(|(k, _)| k == MaskedState::INNER_STATE)
+                        .map(|(_, s)| s),
+                    (Some(_), _) => None,
+                };
+                if let Some(inner) = inner {
+                    bump_count(inner, WeightDecaySchedule::COUNT);
+                }
+            }
+        }
+        let last = members.len() - 1;
+        advance_learning_rate(&self.learning_rate, &mut members[last]);
     }
 
     fn run(
         &self,
         plan: &AdamPlan,
         target: Target<'_>,
-        moments: &mut [Vec<Tensor<1>>],
+        moments: &mut [&mut [Tensor<1>]],
         clip: Option<f64>,
     ) -> KernelResult {
         let [mu, nu] = moments else {

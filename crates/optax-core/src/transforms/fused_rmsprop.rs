@@ -33,11 +33,11 @@ use optax_kernels::{FusedError, RmsPropHyper, Target};
 
 use crate::error::Result;
 use crate::hyper::Hyper;
-use crate::state::{safe_increment, State};
+use crate::state::State;
 use crate::transform::GradientTransformation;
 use crate::transforms::fused::{
-    expect_empty, fused_transform, host_number, learning_rate, Fused, FusedKernel, HostHyper,
-    KernelResult, Slot,
+    advance_learning_rate, bump_count, expect_empty, fused_transform, host_number, learning_rate,
+    Fused, FusedKernel, HostHyper, KernelResult, Slot,
 };
 use crate::transforms::{ScaleByRStdDevState, ScaleByRmsState, TraceState};
 use crate::tree::Tree;
@@ -123,7 +123,7 @@ impl FusedKernel for RmspropKernel {
         slots
     }
 
-    fn plan(&self, _updates: &Tree, members: &[State]) -> Result<(RmsPropHyper, Vec<State>)> {
+    fn plan(&self, _updates: &Tree, members: &[State]) -> Result<RmsPropHyper> {
         let kind = if self.centered {
             ScaleByRStdDevState::kind(self.bias_correction)
         } else {
@@ -136,24 +136,12 @@ impl FusedKernel for RmspropKernel {
         } else {
             None
         };
-        let (lr, lr_next) = learning_rate(&self.learning_rate, &members[1])?;
-        let momentum_next = match self.momentum {
-            Some(_) => {
-                members[2].expect_record(TraceState::KIND)?;
-                TraceState::record(State::Empty)
-            }
-            None => {
-                expect_empty(&members[2], "identity")?;
-                State::Empty
-            }
-        };
-        let count_next = count.map(|c| State::Int(safe_increment(c)));
-        let scaling_next = if self.centered {
-            ScaleByRStdDevState::record(count_next, State::Empty, State::Empty)
-        } else {
-            ScaleByRmsState::record(count_next, State::Empty)
-        };
-        let hyper = RmsPropHyper {
+        let lr = learning_rate(&self.learning_rate, &members[1])?;
+        match self.momentum {
+            Some(_) => members[2].expect_record(TraceState::KIND).map(|_| ())?,
+            None => expect_empty(&members[2], "identity")?,
+        }
+        Ok(RmsPropHyper {
             learning_rate: lr,
             decay: self.decay,
             eps: self.eps,
@@ -163,31 +151,36 @@ impl FusedKernel for RmspropKernel {
             momentum: self.momentum,
             nesterov: self.nesterov,
             count: count.unwrap_or(0),
-        };
-        let next = vec![scaling_next, lr_next, momentum_next];
-        Ok((hyper, next))
+        })
+    }
+
+    fn advance(&self, members: &mut [State]) {
+        if self.bias_correction {
+            bump_count(&mut members[0], ScaleByRmsState::COUNT);
+        }
+        advance_learning_rate(&self.learning_rate, &mut members[1]);
     }
 
     fn run(
         &self,
         plan: &RmsPropHyper,
         target: Target<'_>,
-        moments: &mut [Vec<Tensor<1>>],
+        moments: &mut [&mut [Tensor<1>]],
         clip: Option<f64>,
     ) -> KernelResult {
         let (mu, rest) = if self.centered {
             match moments.split_first_mut() {
-                Some((mu, rest)) => (Some(mu.as_mut_slice()), rest),
+                Some((mu, rest)) => (Some(&mut **mu), rest),
                 None => return Err(FusedError::Mismatch("rmsprop: no mu".into())),
             }
         } else {
             (None, moments)
         };
         let (nu, rest) = match rest.split_first_mut() {
-            Some((nu, rest)) => (nu.as_mut_slice(), rest),
+            Some((nu, rest)) => (&mut **nu, rest),
             None => return Err(FusedError::Mismatch("rmsprop: no nu".into())),
         };
-        let trace = rest.first_mut().map(Vec::as_mut_slice);
+        let trace = rest.first_mut().map(|t| &mut **t);
         optax_kernels::rmsprop(target, mu, nu, trace, plan, clip)
     }
 }

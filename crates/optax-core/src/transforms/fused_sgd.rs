@@ -30,7 +30,8 @@ use crate::hyper::Hyper;
 use crate::state::State;
 use crate::transform::GradientTransformation;
 use crate::transforms::fused::{
-    fused_transform, host_number, learning_rate, Fused, FusedKernel, HostHyper, KernelResult, Slot,
+    advance_learning_rate, fused_transform, host_number, learning_rate, Fused, FusedKernel,
+    HostHyper, KernelResult, Slot,
 };
 use crate::transforms::TraceState;
 use crate::tree::Tree;
@@ -90,23 +91,24 @@ impl FusedKernel for SgdKernel {
         vec![(0, TraceState::TRACE)]
     }
 
-    fn plan(&self, _updates: &Tree, members: &[State]) -> Result<(SgdHyper, Vec<State>)> {
+    fn plan(&self, _updates: &Tree, members: &[State]) -> Result<SgdHyper> {
         members[0].expect_record(TraceState::KIND)?;
-        let (lr, lr_next) = learning_rate(&self.learning_rate, &members[1])?;
-        let hyper = SgdHyper {
-            learning_rate: lr,
+        Ok(SgdHyper {
+            learning_rate: learning_rate(&self.learning_rate, &members[1])?,
             momentum: self.momentum,
             nesterov: self.nesterov,
-        };
-        let trace_next = TraceState::record(State::Empty);
-        Ok((hyper, vec![trace_next, lr_next]))
+        })
+    }
+
+    fn advance(&self, members: &mut [State]) {
+        advance_learning_rate(&self.learning_rate, &mut members[1]);
     }
 
     fn run(
         &self,
         plan: &SgdHyper,
         target: Target<'_>,
-        moments: &mut [Vec<Tensor<1>>],
+        moments: &mut [&mut [Tensor<1>]],
         clip: Option<f64>,
     ) -> KernelResult {
         let [trace] = moments else {

@@ -27,11 +27,15 @@ impl FlexBuf {
         let f = t
             .try_into_primitive::<Flex>()
             .expect("checked to be a flex tensor");
-        let tensor = if f.layout().contiguous_offsets().is_some() {
-            f
-        } else {
-            f.to_contiguous()
-        };
+        // One layout query for the usual (contiguous) tensor: small steps feel every call.
+        if let Some((start, end)) = f.layout().contiguous_offsets() {
+            return Self {
+                tensor: f,
+                start,
+                end,
+            };
+        }
+        let tensor = f.to_contiguous();
         let (start, end) = tensor
             .layout()
             .contiguous_offsets()

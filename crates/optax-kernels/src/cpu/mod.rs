@@ -72,14 +72,22 @@ impl Cpu {
     /// A zero-element tensor of this device, left in the caller's slots while their tensors
     /// are taken (never read).
     pub(crate) fn placeholder(self) -> Tensor<1> {
-        let device = match self {
-            Cpu::Flex => Device::flex(),
+        // One empty tensor per thread and device, shared (it is never written): a step on a
+        // small model should not pay for an allocation here.
+        thread_local! {
+            static FLEX: Tensor<1> = Tensor::empty([0], &Device::flex());
+        }
+        #[cfg(feature = "ndarray")]
+        thread_local! {
             // burn-ndarray is deprecated upstream; the `ndarray` feature opts in.
-            #[cfg(feature = "ndarray")]
             #[allow(deprecated)]
-            Cpu::NdArray => Device::ndarray(),
-        };
-        Tensor::empty([0], &device)
+            static NDARRAY: Tensor<1> = Tensor::empty([0], &Device::ndarray());
+        }
+        match self {
+            Cpu::Flex => FLEX.with(Tensor::clone),
+            #[cfg(feature = "ndarray")]
+            Cpu::NdArray => NDARRAY.with(Tensor::clone),
+        }
     }
 }
 
