@@ -1,6 +1,7 @@
 //! The quickstart's run 1 with a Burn `Module` instead of a `Tree` of parameters:
-//! `Tree::from_module` for the optimizer's view of the parameters, `Tree::from_module_grads` for
-//! the gradients of a backward pass, and `apply_updates_to_module` to add the updates back.
+//! `Tree::from_module` for the optimizer's view of the parameters (to initialize its state),
+//! and `step_module`, which takes the gradients of a backward pass and returns the module
+//! with its parameters updated (`update` + `apply_updates` in one fused kernel pass).
 //!
 //! ```sh
 //! cargo run --release -p optax-train --example quickstart_module [-- cpu|wgpu [STEPS]]
@@ -15,7 +16,7 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::losses::sigmoid_binary_cross_entropy;
-use optax_core::{adam, apply_updates_to_module, Extra, Transform, Tree};
+use optax_core::{adam, Transform, TransformExt, Tree};
 use optax_train::{open_device, EvalSet, HostData, BITS, CLASSES, HIDDEN, PRINT_EVERY};
 
 /// The quickstart's MLP: `relu(x · hidden) · output`, no biases.
@@ -57,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut model = Mlp::new(&host, &device);
     let optimizer = adam(1e-2);
-    let mut state = optimizer.init(&Tree::from_module(&model)?)?;
+    let mut state = optimizer.init(&Tree::from_module(&model)?.inner())?;
 
     let start = Instant::now();
     for (i, (x, y)) in batches.iter().enumerate() {
@@ -65,11 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let loss = sigmoid_binary_cross_entropy(logits, y.clone())
             .sum_dim(1)
             .mean();
-        let grads = Tree::from_module_grads(&model, &loss.backward())?;
-        let params = Tree::from_module(&model)?.inner();
-        let updates =
-            optimizer.update_in_place(grads, &mut state, Some(&params), &Extra::none())?;
-        model = apply_updates_to_module(model, &updates)?;
+        model = optimizer.step_module(model, &loss.backward(), &mut state)?;
         if i % PRINT_EVERY == 0 {
             println!("step {i}, loss: {}", loss.into_scalar::<f32>());
         }
