@@ -27,7 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let host = HostData::generate(0, steps, 5);
     let batches = host.batches(&device);
     let (run1, _) = run1_optimizer(None)?;
-    let runs = [("run 1: adam", run1), ("run 2: clip + adamw", run2_optimizer()?)];
+    let runs = [
+        ("run 1: adam", run1),
+        ("run 2: clip + adamw", run2_optimizer()?),
+    ];
     println!("quickstart step breakdown on flex, {steps} steps, µs per step (median of 5 runs)");
     println!("| run | value_and_grad | step | update + apply | fused |");
     println!("|---|---|---|---|---|");
@@ -49,8 +52,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let t1 = Instant::now();
                 optimizer.step(&mut params, grads.clone(), &mut state)?;
                 let t2 = Instant::now();
-                let updates =
-                    optimizer.update_in_place(grads, &mut copy_state, Some(&copy), &Extra::none())?;
+                let updates = optimizer.update_in_place(
+                    grads,
+                    &mut copy_state,
+                    Some(&copy),
+                    &Extra::none(),
+                )?;
                 copy = apply_updates(&copy, &updates)?;
                 let t3 = Instant::now();
                 grad_time += t1 - t0;
