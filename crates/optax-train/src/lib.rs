@@ -35,8 +35,8 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::losses::sigmoid_binary_cross_entropy;
 use optax_core::{
-    adam, adamw, apply_updates, chain, clip, device, from_spec_str, warmup_cosine_decay_schedule,
-    Extra, GradientTransformation, IntoTransformation, OptaxError, TransformExt, Tree,
+    adam, adamw, chain, clip, device, from_spec_str, warmup_cosine_decay_schedule,
+    GradientTransformation, IntoTransformation, OptaxError, TransformExt, Tree,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

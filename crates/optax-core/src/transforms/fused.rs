@@ -22,8 +22,8 @@
 //! ```
 //!
 //! Three entry points, one kernel call each: `update` (the caller keeps its state; the kernel
-//! writes fresh moments), `update_in_place` (the moments are taken out of the state, so the
-//! kernel updates their buffers in place when the state holds the only reference) and the
+//! writes fresh moments), `update_in_place` (the kernel updates the moments' buffers where
+//! they lie in the state, in place when the state holds the only reference) and the
 //! one-pass `step` ([`FusedStep`], behind [`TransformExt::step`]), whose kernel writes the
 //! parameters instead of the updates (`update` + `apply_updates` in one pass, bit for bit).
 //!
@@ -353,10 +353,10 @@ impl<K: FusedKernel> Fused<K> {
         }
     }
 
-    /// One kernel step with the moments taken out of `state`: in place when the state holds
-    /// the only reference to their buffers (a saved copy of the state keeps its values).
-    /// `false`, with nothing modified, when the kernel cannot run it (the reason is logged
-    /// once).
+    /// One kernel step on the moments where they lie in `state`: their buffers are written
+    /// in place when the state holds the only reference to them (a saved copy of the state
+    /// keeps its values: the kernel then writes fresh tensors into the state). `false`, with
+    /// nothing modified, when the kernel cannot run it (the reason is logged once).
     fn kernel_step(
         &self,
         ready: Ready<K::Plan>,
