@@ -40,6 +40,7 @@ pub mod fusion;
 mod hyper;
 pub mod losses;
 pub mod schedules;
+mod setters;
 pub mod spec;
 mod state;
 mod step;

@@ -94,10 +94,8 @@ macro_rules! alias_transform {
 pub(crate) use alias_transform;
 
 /// Generates an alias's by-value setters, each of which sets one field and empties the
-/// alias's [`Built`] cache (field `built`). Used inside the alias's `impl` block; each entry
-/// is the setter's doc comment, then its name (Optax's argument name) and what it takes. Each
-/// form, with the setter it generates (`fn NAME(mut self, ARG: TYPE) -> Self`) and what that
-/// setter does besides emptying the cache:
+/// alias's [`Built`] cache (field `built`): [`setters!`](crate::setters) with the hook that
+/// empties it, so no alias setter can forget to. The entries are those of `setters!`:
 ///
 /// ```text
 /// /// Doc comment.
@@ -107,67 +105,14 @@ pub(crate) use alias_transform;
 /// key: Some(i64);                // key(key: i64)                 self.key = Some(key)
 /// mask_opt(mask: Option<Mask>);  // mask_opt(mask: Option<Mask>)  self.mask = mask
 /// ```
-///
-/// The last form names the setter and the field (its argument) separately, for the `_opt`
-/// half of a pair such as `mask` / `mask_opt` (macro_rules cannot build `mask_opt` from
-/// `mask`, and the crate takes no `paste` dependency).
-///
-/// A local macro rather than a derive crate (`derive_setters`, `derive_builder`): those
-/// generate the assignment only, with no hook to empty the cache in every setter (a setter
-/// that forgot to would leave an alias running the transformation of its old arguments),
-/// and they would not give the `Some(..)` / `_opt` pairs Optax's argument names without an
-/// attribute per field and a new dependency.
 macro_rules! alias_setters {
-    () => {};
-    ($(#[$attr:meta])* $name:ident: Some(impl Into<$t:ty>); $($rest:tt)*) => {
-        $(#[$attr])*
-        pub fn $name(mut self, $name: impl Into<$t>) -> Self {
-            self.$name = Some($name.into());
-            self.built = $crate::alias::built::Built::default();
-            self
+    ($($entries:tt)*) => {
+        $crate::setters::setters! {
+            after |alias| {
+                alias.built = $crate::alias::built::Built::default();
+            }
+            $($entries)*
         }
-
-        $crate::alias::built::alias_setters!($($rest)*);
-    };
-    ($(#[$attr:meta])* $name:ident: Some($t:ty); $($rest:tt)*) => {
-        $(#[$attr])*
-        pub fn $name(mut self, $name: $t) -> Self {
-            self.$name = Some($name);
-            self.built = $crate::alias::built::Built::default();
-            self
-        }
-
-        $crate::alias::built::alias_setters!($($rest)*);
-    };
-    ($(#[$attr:meta])* $name:ident: impl Into<$t:ty>; $($rest:tt)*) => {
-        $(#[$attr])*
-        pub fn $name(mut self, $name: impl Into<$t>) -> Self {
-            self.$name = $name.into();
-            self.built = $crate::alias::built::Built::default();
-            self
-        }
-
-        $crate::alias::built::alias_setters!($($rest)*);
-    };
-    ($(#[$attr:meta])* $name:ident: $t:ty; $($rest:tt)*) => {
-        $(#[$attr])*
-        pub fn $name(mut self, $name: $t) -> Self {
-            self.$name = $name;
-            self.built = $crate::alias::built::Built::default();
-            self
-        }
-
-        $crate::alias::built::alias_setters!($($rest)*);
-    };
-    ($(#[$attr:meta])* $name:ident($field:ident: $t:ty); $($rest:tt)*) => {
-        $(#[$attr])*
-        pub fn $name(mut self, $field: $t) -> Self {
-            self.$field = $field;
-            self.built = $crate::alias::built::Built::default();
-            self
-        }
-
-        $crate::alias::built::alias_setters!($($rest)*);
     };
 }
 

@@ -19,6 +19,7 @@ use burn::tensor::Tensor;
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::transforms::maximum_nan;
@@ -43,16 +44,12 @@ pub fn adaptive_grad_clip(clipping: impl Into<Hyper>) -> AdaptiveGradClip {
 }
 
 impl AdaptiveGradClip {
-    /// Floor of the parameter norm, so that zero-initialized parameters can move.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+    setters! {
+        /// Floor of the parameter norm, so that zero-initialized parameters can move.
+        eps: impl Into<Hyper>;
 
-    /// The axes of a unit's norm (negative counts from the end); `None`: by rank, as Optax.
-    pub fn axis(mut self, axis: Option<Vec<i64>>) -> Self {
-        self.axis = axis;
-        self
+        /// The axes of a unit's norm (negative counts from the end); `None`: by rank, as Optax.
+        axis: Option<Vec<i64>>;
     }
 }
 

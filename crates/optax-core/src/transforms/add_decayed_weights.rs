@@ -11,6 +11,7 @@
 use crate::combine::{masked, Mask};
 use crate::error::{OptaxError, Result};
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::tree::Tree;
@@ -32,16 +33,12 @@ pub fn add_decayed_weights(weight_decay: impl Into<Hyper>) -> AddDecayedWeights 
 }
 
 impl AddDecayedWeights {
-    /// Decay only the leaves where `mask` is true.
-    pub fn mask(mut self, mask: impl Into<Mask>) -> Self {
-        self.mask = Some(mask.into());
-        self
-    }
+    setters! {
+        /// Decay only the leaves where `mask` is true.
+        mask: Some(impl Into<Mask>);
 
-    /// Sets or clears the mask.
-    pub fn mask_opt(mut self, mask: Option<Mask>) -> Self {
-        self.mask = mask;
-        self
+        /// Sets or clears the mask.
+        mask_opt(mask: Option<Mask>);
     }
 
     fn unmasked(&self) -> AddDecayedWeights {

@@ -27,6 +27,7 @@ use rand_distr::StandardNormal;
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::tree::Tree;
@@ -52,16 +53,12 @@ pub fn add_noise(eta: impl Into<Hyper>, gamma: impl Into<Hyper>) -> AddNoise {
 }
 
 impl AddNoise {
-    /// The random key (an integer; `None` is key 0, as Optax).
-    pub fn key(mut self, key: i64) -> Self {
-        self.key = Some(key);
-        self
-    }
+    setters! {
+        /// The random key (an integer; `None` is key 0, as Optax).
+        key: Some(i64);
 
-    /// Deprecated in Optax in favour of `key`; giving both is an error.
-    pub fn seed(mut self, seed: i64) -> Self {
-        self.seed = Some(seed);
-        self
+        /// Deprecated in Optax in favour of `key`; giving both is an error.
+        seed: Some(i64);
     }
 
     fn initial_key(&self) -> i64 {

@@ -14,6 +14,7 @@
 //! entered the accumulator stays in it (`0·NaN = NaN`).
 
 use crate::error::Result;
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::tree::{self, Tree};
@@ -30,10 +31,9 @@ pub fn apply_every() -> ApplyEvery {
 }
 
 impl ApplyEvery {
-    /// Emit the accumulated updates every `k` steps.
-    pub fn k(mut self, k: i64) -> Self {
-        self.k = k;
-        self
+    setters! {
+        /// Emit the accumulated updates every `k` steps.
+        k: i64;
     }
 }
 

@@ -16,6 +16,7 @@ use burn::tensor::DType;
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::transforms::{cast_opt, promoted};
@@ -39,16 +40,12 @@ pub fn ema(decay: impl Into<Hyper>) -> Ema {
 }
 
 impl Ema {
-    /// Divide by `1 - decay^t` (the stored average is never debiased).
-    pub fn debias(mut self, debias: bool) -> Self {
-        self.debias = debias;
-        self
-    }
+    setters! {
+        /// Divide by `1 - decay^t` (the stored average is never debiased).
+        debias: bool;
 
-    /// Storage dtype of the average (`None`: the dtype of the parameters).
-    pub fn accumulator_dtype(mut self, accumulator_dtype: Option<DType>) -> Self {
-        self.accumulator_dtype = accumulator_dtype;
-        self
+        /// Storage dtype of the average (`None`: the dtype of the parameters).
+        accumulator_dtype: Option<DType>;
     }
 }
 

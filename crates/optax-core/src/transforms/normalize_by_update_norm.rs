@@ -10,6 +10,7 @@
 
 use crate::error::Result;
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::tree::{self, NormOrd, Tree};
@@ -30,16 +31,12 @@ pub fn normalize_by_update_norm() -> NormalizeByUpdateNorm {
 }
 
 impl NormalizeByUpdateNorm {
-    /// Factor the normalized update is multiplied by (negative to descend).
-    pub fn scale_factor(mut self, scale_factor: impl Into<Hyper>) -> Self {
-        self.scale_factor = scale_factor.into();
-        self
-    }
+    setters! {
+        /// Factor the normalized update is multiplied by (negative to descend).
+        scale_factor: impl Into<Hyper>;
 
-    /// Added to the norm, so that a zero update stays finite.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
+        /// Added to the norm, so that a zero update stays finite.
+        eps: impl Into<Hyper>;
     }
 }
 

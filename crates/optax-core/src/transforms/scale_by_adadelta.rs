@@ -12,6 +12,7 @@
 
 use crate::error::Result;
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::transforms::check_decay;
@@ -33,16 +34,12 @@ pub fn scale_by_adadelta() -> ScaleByAdadelta {
 }
 
 impl ScaleByAdadelta {
-    /// Decay of the running averages of squared gradients and squared updates.
-    pub fn rho(mut self, rho: impl Into<Hyper>) -> Self {
-        self.rho = rho.into();
-        self
-    }
+    setters! {
+        /// Decay of the running averages of squared gradients and squared updates.
+        rho: impl Into<Hyper>;
 
-    /// Added inside both square roots; it also sets the size of the first steps.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
+        /// Added inside both square roots; it also sets the size of the first steps.
+        eps: impl Into<Hyper>;
     }
 }
 

@@ -12,6 +12,7 @@
 
 use crate::error::Result;
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::transforms::{check_decay, check_nonneg};
@@ -35,22 +36,15 @@ pub fn scale_by_adamax() -> ScaleByAdamax {
 }
 
 impl ScaleByAdamax {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the infinity moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the infinity moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to `|g|` inside the maximum (keeps the denominator positive).
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
+        /// Added to `|g|` inside the maximum (keeps the denominator positive).
+        eps: impl Into<Hyper>;
     }
 }
 

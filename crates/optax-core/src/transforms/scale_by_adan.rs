@@ -15,6 +15,7 @@
 
 use crate::error::Result;
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::transforms::{check_decay, check_nonneg};
@@ -42,34 +43,21 @@ pub fn scale_by_adan() -> ScaleByAdan {
 }
 
 impl ScaleByAdan {
-    /// Decay of the average of gradients.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    setters! {
+        /// Decay of the average of gradients.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the average of gradient differences.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the average of gradient differences.
+        b2: impl Into<Hyper>;
 
-    /// Decay of the average of the squared term.
-    pub fn b3(mut self, b3: impl Into<Hyper>) -> Self {
-        self.b3 = b3.into();
-        self
-    }
+        /// Decay of the average of the squared term.
+        b3: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the squared term inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
+        /// Added to the squared term inside the square root.
+        eps_root: impl Into<Hyper>;
     }
 }
 

@@ -17,6 +17,7 @@ use burn::tensor::DType;
 
 use crate::error::Result;
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::transforms::{check_decay, check_nonneg};
@@ -50,46 +51,27 @@ pub fn scale_by_amsgrad() -> ScaleByAmsgrad {
 }
 
 impl ScaleByAmsgrad {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the second moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the second moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// Storage dtype of the first moment.
-    pub fn mu_dtype(mut self, mu_dtype: Option<DType>) -> Self {
-        self.mu_dtype = mu_dtype;
-        self
-    }
+        /// Storage dtype of the first moment.
+        mu_dtype: Option<DType>;
 
-    /// Whether to bias-correct the first moment (`false` is the paper's form).
-    pub fn bias_correction_mu(mut self, bias_correction_mu: bool) -> Self {
-        self.bias_correction_mu = bias_correction_mu;
-        self
-    }
+        /// Whether to bias-correct the first moment (`false` is the paper's form).
+        bias_correction_mu: bool;
 
-    /// Whether to bias-correct the second moment before the maximum (`false` is the paper's form).
-    pub fn bias_correction_nu(mut self, bias_correction_nu: bool) -> Self {
-        self.bias_correction_nu = bias_correction_nu;
-        self
+        /// Whether to bias-correct the second moment before the maximum (`false` is the paper's form).
+        bias_correction_nu: bool;
     }
 }
 

@@ -15,6 +15,7 @@
 
 use crate::error::Result;
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::transforms::{check_decay, check_nonneg};
@@ -42,35 +43,22 @@ pub fn scale_by_belief() -> ScaleByBelief {
 }
 
 impl ScaleByBelief {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the second central moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the second central moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second central moment at every step (must be nonzero to differentiate
-    /// through the update).
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second central moment at every step (must be nonzero to differentiate
+        /// through the update).
+        eps_root: impl Into<Hyper>;
 
-    /// Nesterov momentum.
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
+        /// Nesterov momentum.
+        nesterov: bool;
     }
 }
 

@@ -21,6 +21,7 @@ use burn::tensor::{DType, Tensor};
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::transforms::check_nonneg;
@@ -50,29 +51,19 @@ pub fn scale_by_distance_over_gradients() -> ScaleByDistanceOverGradients {
 }
 
 impl ScaleByDistanceOverGradients {
-    /// Initial distance relative to `1 + ‖x_0‖` (1e-4 for models with batch norm, 1e-6
-    /// otherwise).
-    pub fn reps_rel(mut self, reps_rel: impl Into<Hyper>) -> Self {
-        self.reps_rel = reps_rel.into();
-        self
-    }
+    setters! {
+        /// Initial distance relative to `1 + ‖x_0‖` (1e-4 for models with batch norm, 1e-6
+        /// otherwise).
+        reps_rel: impl Into<Hyper>;
 
-    /// Added to the sum of squared gradients under the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the sum of squared gradients under the square root.
+        eps: impl Into<Hyper>;
 
-    /// Storage dtype of the initial parameters (`None`: the parameters' own).
-    pub fn param_dtype(mut self, param_dtype: Option<DType>) -> Self {
-        self.param_dtype = param_dtype;
-        self
-    }
+        /// Storage dtype of the initial parameters (`None`: the parameters' own).
+        param_dtype: Option<DType>;
 
-    /// Global factor of the step size, typically 1 or -1.
-    pub fn global_scale(mut self, global_scale: impl Into<Hyper>) -> Self {
-        self.global_scale = global_scale.into();
-        self
+        /// Global factor of the step size, typically 1 or -1.
+        global_scale: impl Into<Hyper>;
     }
 }
 

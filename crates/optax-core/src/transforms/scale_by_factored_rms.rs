@@ -32,6 +32,7 @@ use burn::tensor::Tensor;
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::tree::{Tree, TreeDef};
@@ -96,35 +97,22 @@ pub fn scale_by_factored_rms() -> ScaleByFactoredRms {
 }
 
 impl ScaleByFactoredRms {
-    /// Whether to factor the second moment of leaves of rank >= 2.
-    pub fn factored(mut self, factored: bool) -> Self {
-        self.factored = factored;
-        self
-    }
+    setters! {
+        /// Whether to factor the second moment of leaves of rank >= 2.
+        factored: bool;
 
-    /// The parameter of the decay schedule (the exponent of the default one).
-    pub fn decay_rate(mut self, decay_rate: impl Into<Hyper>) -> Self {
-        self.decay_rate = decay_rate.into();
-        self
-    }
+        /// The parameter of the decay schedule (the exponent of the default one).
+        decay_rate: impl Into<Hyper>;
 
-    /// Subtracted from the step count before the decay schedule (for fine-tuning from a
-    /// restored state).
-    pub fn step_offset(mut self, step_offset: i64) -> Self {
-        self.step_offset = step_offset;
-        self
-    }
+        /// Subtracted from the step count before the decay schedule (for fine-tuning from a
+        /// restored state).
+        step_offset: i64;
 
-    /// Factor a leaf only if its second-largest dimension is at least this size.
-    pub fn min_dim_size_to_factor(mut self, min_dim_size_to_factor: i64) -> Self {
-        self.min_dim_size_to_factor = min_dim_size_to_factor;
-        self
-    }
+        /// Factor a leaf only if its second-largest dimension is at least this size.
+        min_dim_size_to_factor: i64;
 
-    /// Added to the squared gradients.
-    pub fn epsilon(mut self, epsilon: impl Into<Hyper>) -> Self {
-        self.epsilon = epsilon.into();
-        self
+        /// Added to the squared gradients.
+        epsilon: impl Into<Hyper>;
     }
 
     /// The decay schedule `f(step - step_offset, decay_rate)` (default [`decay_rate_pow`]).

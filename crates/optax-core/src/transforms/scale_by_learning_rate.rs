@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::schedules::Schedule;
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, GradientTransformation, Transform};
 use crate::transforms::{scale, scale_by_schedule};
@@ -25,10 +26,9 @@ pub fn scale_by_learning_rate(learning_rate: impl Into<Hyper>) -> ScaleByLearnin
 }
 
 impl ScaleByLearningRate {
-    /// Whether to negate the learning rate (default true: updates descend).
-    pub fn flip_sign(mut self, flip_sign: bool) -> Self {
-        self.flip_sign = flip_sign;
-        self
+    setters! {
+        /// Whether to negate the learning rate (default true: updates descend).
+        flip_sign: bool;
     }
 
     /// The transformation Optax builds: `scale` for a number or tensor, `scale_by_schedule`

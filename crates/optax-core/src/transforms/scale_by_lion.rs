@@ -20,6 +20,7 @@ use burn::tensor::{DType, Tensor};
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::transforms::check_decay;
@@ -95,34 +96,21 @@ pub fn scale_by_lion() -> ScaleByLion {
 }
 
 impl ScaleByLion {
-    /// Weight of the momentum against the current gradient in the step direction.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    setters! {
+        /// Weight of the momentum against the current gradient in the step direction.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the momentum.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the momentum.
+        b2: impl Into<Hyper>;
 
-    /// Storage dtype of the momentum.
-    pub fn mu_dtype(mut self, mu_dtype: Option<DType>) -> Self {
-        self.mu_dtype = mu_dtype;
-        self
-    }
+        /// Storage dtype of the momentum.
+        mu_dtype: Option<DType>;
 
-    /// The sign variant: `hard` (default), `smooth` or `refined`.
-    pub fn mode(mut self, mode: LionMode) -> Self {
-        self.mode = mode;
-        self
-    }
+        /// The sign variant: `hard` (default), `smooth` or `refined`.
+        mode: LionMode;
 
-    /// The factor inside `tanh` in `smooth` mode.
-    pub fn smooth_beta(mut self, smooth_beta: impl Into<Hyper>) -> Self {
-        self.smooth_beta = smooth_beta.into();
-        self
+        /// The factor inside `tanh` in `smooth` mode.
+        smooth_beta: impl Into<Hyper>;
     }
 }
 

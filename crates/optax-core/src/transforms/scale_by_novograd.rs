@@ -17,6 +17,7 @@ use burn::tensor::{DType, Tensor};
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::transforms::{check_decay, check_nonneg};
@@ -50,41 +51,25 @@ pub fn scale_by_novograd() -> ScaleByNovograd {
 }
 
 impl ScaleByNovograd {
-    /// Decay of the first moment (the gradient enters it with weight 1).
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    setters! {
+        /// Decay of the first moment (the gradient enters it with weight 1).
+        b1: impl Into<Hyper>;
 
-    /// Decay of the layer-wise second moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the layer-wise second moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// Weight decay added to the normalized gradient before the momentum (a number: Optax's
-    /// `weight_decay * params` takes no schedule here).
-    pub fn weight_decay(mut self, weight_decay: impl Into<Hyper>) -> Self {
-        self.weight_decay = weight_decay.into();
-        self
-    }
+        /// Weight decay added to the normalized gradient before the momentum (a number: Optax's
+        /// `weight_decay * params` takes no schedule here).
+        weight_decay: impl Into<Hyper>;
 
-    /// Storage dtype of the first moment (and of the updates).
-    pub fn mu_dtype(mut self, mu_dtype: Option<DType>) -> Self {
-        self.mu_dtype = mu_dtype;
-        self
+        /// Storage dtype of the first moment (and of the updates).
+        mu_dtype: Option<DType>;
     }
 }
 

@@ -12,6 +12,7 @@
 
 use crate::error::Result;
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::tree::{self, Tree};
@@ -33,16 +34,12 @@ pub fn scale_by_optimistic_gradient() -> ScaleByOptimisticGradient {
 }
 
 impl ScaleByOptimisticGradient {
-    /// Coefficient of the current gradient.
-    pub fn alpha(mut self, alpha: impl Into<Hyper>) -> Self {
-        self.alpha = alpha.into();
-        self
-    }
+    setters! {
+        /// Coefficient of the current gradient.
+        alpha: impl Into<Hyper>;
 
-    /// Coefficient of the negative momentum (the change of gradient).
-    pub fn beta(mut self, beta: impl Into<Hyper>) -> Self {
-        self.beta = beta.into();
-        self
+        /// Coefficient of the negative momentum (the change of gradient).
+        beta: impl Into<Hyper>;
     }
 }
 

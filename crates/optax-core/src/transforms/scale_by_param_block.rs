@@ -16,6 +16,7 @@ use burn::tensor::Tensor;
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::transforms::check_nonneg;
@@ -65,10 +66,9 @@ pub fn scale_by_param_block_norm() -> ScaleByParamBlockNorm {
 }
 
 impl ScaleByParamBlockNorm {
-    /// Smallest scaling factor.
-    pub fn min_scale(mut self, min_scale: impl Into<Hyper>) -> Self {
-        self.min_scale = min_scale.into();
-        self
+    setters! {
+        /// Smallest scaling factor.
+        min_scale: impl Into<Hyper>;
     }
 }
 
@@ -112,10 +112,9 @@ pub fn scale_by_param_block_rms() -> ScaleByParamBlockRms {
 }
 
 impl ScaleByParamBlockRms {
-    /// Smallest scaling factor.
-    pub fn min_scale(mut self, min_scale: impl Into<Hyper>) -> Self {
-        self.min_scale = min_scale.into();
-        self
+    setters! {
+        /// Smallest scaling factor.
+        min_scale: impl Into<Hyper>;
     }
 }
 

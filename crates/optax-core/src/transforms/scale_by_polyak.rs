@@ -20,6 +20,7 @@
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::transforms::check_nonneg;
@@ -46,28 +47,18 @@ pub fn scale_by_polyak() -> ScaleByPolyak {
 }
 
 impl ScaleByPolyak {
-    /// Lower bound of the objective (`f*`).
-    pub fn f_min(mut self, f_min: impl Into<Hyper>) -> Self {
-        self.f_min = f_min.into();
-        self
-    }
+    setters! {
+        /// Lower bound of the objective (`f*`).
+        f_min: impl Into<Hyper>;
 
-    /// Largest step size.
-    pub fn max_learning_rate(mut self, max_learning_rate: impl Into<Hyper>) -> Self {
-        self.max_learning_rate = max_learning_rate.into();
-        self
-    }
+        /// Largest step size.
+        max_learning_rate: impl Into<Hyper>;
 
-    /// Added to the squared gradient norm in the denominator.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the squared gradient norm in the denominator.
+        eps: impl Into<Hyper>;
 
-    /// `"sps"` or `"sps+"` (the gap clipped at zero).
-    pub fn variant(mut self, variant: impl Into<String>) -> Self {
-        self.variant = variant.into();
-        self
+        /// `"sps"` or `"sps+"` (the gap clipped at zero).
+        variant: impl Into<String>;
     }
 }
 

@@ -27,6 +27,7 @@ use burn::tensor::{Bool, Tensor};
 
 use crate::error::Result;
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::transforms::{check_decay, check_nonneg};
@@ -57,41 +58,25 @@ pub fn scale_by_radam() -> ScaleByRadam {
 }
 
 impl ScaleByRadam {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Decay of the second moment.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the second moment.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// The value of `ρ_t` from which the adaptive (rectified) step is taken. Below 4, steps
-    /// where `2 < ρ_t < 4` give NaN, as in Optax.
-    pub fn threshold(mut self, threshold: impl Into<Hyper>) -> Self {
-        self.threshold = threshold.into();
-        self
-    }
+        /// The value of `ρ_t` from which the adaptive (rectified) step is taken. Below 4, steps
+        /// where `2 < ρ_t < 4` give NaN, as in Optax.
+        threshold: impl Into<Hyper>;
 
-    /// Nesterov momentum.
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
+        /// Nesterov momentum.
+        nesterov: bool;
     }
 }
 

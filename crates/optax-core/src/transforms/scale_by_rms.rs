@@ -21,6 +21,7 @@ use burn::tensor::Tensor;
 
 use crate::error::Result;
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::transforms::{check_decay, check_nonneg};
@@ -50,35 +51,22 @@ pub fn scale_by_rms() -> ScaleByRms {
 }
 
 impl ScaleByRms {
-    /// Decay of the moving average of squared updates.
-    pub fn decay(mut self, decay: impl Into<Hyper>) -> Self {
-        self.decay = decay.into();
-        self
-    }
+    setters! {
+        /// Decay of the moving average of squared updates.
+        decay: impl Into<Hyper>;
 
-    /// Added to the denominator (inside or outside the square root, see `eps_in_sqrt`).
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator (inside or outside the square root, see `eps_in_sqrt`).
+        eps: impl Into<Hyper>;
 
-    /// Initial value of the second moment.
-    pub fn initial_scale(mut self, initial_scale: impl Into<Hyper>) -> Self {
-        self.initial_scale = initial_scale.into();
-        self
-    }
+        /// Initial value of the second moment.
+        initial_scale: impl Into<Hyper>;
 
-    /// Whether `eps` is added inside the square root (`1/sqrt(v + eps)`) or outside it
-    /// (`1/(sqrt(v) + eps)`).
-    pub fn eps_in_sqrt(mut self, eps_in_sqrt: bool) -> Self {
-        self.eps_in_sqrt = eps_in_sqrt;
-        self
-    }
+        /// Whether `eps` is added inside the square root (`1/sqrt(v + eps)`) or outside it
+        /// (`1/(sqrt(v) + eps)`).
+        eps_in_sqrt: bool;
 
-    /// Divide the moving average by `1 - decay^t` (keeps a step count in the state).
-    pub fn bias_correction(mut self, bias_correction: bool) -> Self {
-        self.bias_correction = bias_correction;
-        self
+        /// Divide the moving average by `1 - decay^t` (keeps a step count in the state).
+        bias_correction: bool;
     }
 }
 

@@ -20,6 +20,7 @@
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::transforms::check_nonneg;
@@ -49,28 +50,18 @@ pub fn scale_by_rprop(learning_rate: impl Into<Hyper>) -> ScaleByRprop {
 }
 
 impl ScaleByRprop {
-    /// Step-size factor when the gradient changes sign.
-    pub fn eta_minus(mut self, eta_minus: impl Into<Hyper>) -> Self {
-        self.eta_minus = eta_minus.into();
-        self
-    }
+    setters! {
+        /// Step-size factor when the gradient changes sign.
+        eta_minus: impl Into<Hyper>;
 
-    /// Step-size factor when the gradient keeps its sign.
-    pub fn eta_plus(mut self, eta_plus: impl Into<Hyper>) -> Self {
-        self.eta_plus = eta_plus.into();
-        self
-    }
+        /// Step-size factor when the gradient keeps its sign.
+        eta_plus: impl Into<Hyper>;
 
-    /// Smallest step size.
-    pub fn min_step_size(mut self, min_step_size: impl Into<Hyper>) -> Self {
-        self.min_step_size = min_step_size.into();
-        self
-    }
+        /// Smallest step size.
+        min_step_size: impl Into<Hyper>;
 
-    /// Largest step size.
-    pub fn max_step_size(mut self, max_step_size: impl Into<Hyper>) -> Self {
-        self.max_step_size = max_step_size.into();
-        self
+        /// Largest step size.
+        max_step_size: impl Into<Hyper>;
     }
 }
 

@@ -12,6 +12,7 @@
 
 use crate::error::Result;
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::transforms::check_nonneg;
@@ -33,19 +34,12 @@ pub fn scale_by_rss() -> ScaleByRss {
 }
 
 impl ScaleByRss {
-    /// Starting value of the accumulators (must be >= 0).
-    pub fn initial_accumulator_value(
-        mut self,
-        initial_accumulator_value: impl Into<Hyper>,
-    ) -> Self {
-        self.initial_accumulator_value = initial_accumulator_value.into();
-        self
-    }
+    setters! {
+        /// Starting value of the accumulators (must be >= 0).
+        initial_accumulator_value: impl Into<Hyper>;
 
-    /// Added inside the square root of the denominator.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
+        /// Added inside the square root of the denominator.
+        eps: impl Into<Hyper>;
     }
 }
 

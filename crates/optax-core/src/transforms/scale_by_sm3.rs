@@ -26,6 +26,7 @@ use burn::tensor::Tensor;
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::transforms::{check_decay, check_nonneg};
@@ -49,22 +50,15 @@ pub fn scale_by_sm3() -> ScaleBySm3 {
 }
 
 impl ScaleBySm3 {
-    /// Decay of the moving average of the scaled updates (the momentum).
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    setters! {
+        /// Decay of the moving average of the scaled updates (the momentum).
+        b1: impl Into<Hyper>;
 
-    /// Decay of the accumulators (1: plain sums, as in the paper).
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Decay of the accumulators (1: plain sums, as in the paper).
+        b2: impl Into<Hyper>;
 
-    /// Added to the accumulator inside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
+        /// Added to the accumulator inside the square root.
+        eps: impl Into<Hyper>;
     }
 }
 

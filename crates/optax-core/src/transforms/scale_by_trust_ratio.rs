@@ -13,6 +13,7 @@
 
 use crate::error::{OptaxError, Result};
 use crate::hyper::Hyper;
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::transforms::check_nonneg;
@@ -39,22 +40,15 @@ pub fn scale_by_trust_ratio() -> ScaleByTrustRatio {
 }
 
 impl ScaleByTrustRatio {
-    /// Lower bound of the parameter and update norms (0: no clipping).
-    pub fn min_norm(mut self, min_norm: impl Into<Hyper>) -> Self {
-        self.min_norm = min_norm.into();
-        self
-    }
+    setters! {
+        /// Lower bound of the parameter and update norms (0: no clipping).
+        min_norm: impl Into<Hyper>;
 
-    /// Multiplier of the trust ratio.
-    pub fn trust_coefficient(mut self, trust_coefficient: impl Into<Hyper>) -> Self {
-        self.trust_coefficient = trust_coefficient.into();
-        self
-    }
+        /// Multiplier of the trust ratio.
+        trust_coefficient: impl Into<Hyper>;
 
-    /// Added to the update norm in the denominator.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
+        /// Added to the update norm in the denominator.
+        eps: impl Into<Hyper>;
     }
 }
 

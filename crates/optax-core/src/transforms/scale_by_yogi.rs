@@ -15,6 +15,7 @@
 
 use crate::error::Result;
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::transforms::{check_decay, check_nonneg};
@@ -43,37 +44,21 @@ pub fn scale_by_yogi() -> ScaleByYogi {
 }
 
 impl ScaleByYogi {
-    /// Decay of the first moment.
-    pub fn b1(mut self, b1: impl Into<Hyper>) -> Self {
-        self.b1 = b1.into();
-        self
-    }
+    setters! {
+        /// Decay of the first moment.
+        b1: impl Into<Hyper>;
 
-    /// Rate of the additive second-moment update.
-    pub fn b2(mut self, b2: impl Into<Hyper>) -> Self {
-        self.b2 = b2.into();
-        self
-    }
+        /// Rate of the additive second-moment update.
+        b2: impl Into<Hyper>;
 
-    /// Added to the denominator outside the square root.
-    pub fn eps(mut self, eps: impl Into<Hyper>) -> Self {
-        self.eps = eps.into();
-        self
-    }
+        /// Added to the denominator outside the square root.
+        eps: impl Into<Hyper>;
 
-    /// Added to the second moment inside the square root.
-    pub fn eps_root(mut self, eps_root: impl Into<Hyper>) -> Self {
-        self.eps_root = eps_root.into();
-        self
-    }
+        /// Added to the second moment inside the square root.
+        eps_root: impl Into<Hyper>;
 
-    /// The starting value of both moments.
-    pub fn initial_accumulator_value(
-        mut self,
-        initial_accumulator_value: impl Into<Hyper>,
-    ) -> Self {
-        self.initial_accumulator_value = initial_accumulator_value.into();
-        self
+        /// The starting value of both moments.
+        initial_accumulator_value: impl Into<Hyper>;
     }
 }
 

@@ -19,6 +19,7 @@ use burn::tensor::{DType, Tensor};
 
 use crate::error::Result;
 use crate::hyper::{Hyper, Scalar};
+use crate::setters::setters;
 use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::tree::{self, Tree};
@@ -41,16 +42,12 @@ pub fn trace(decay: impl Into<Hyper>) -> Trace {
 }
 
 impl Trace {
-    /// Nesterov momentum: the update is `g + decay·t` with the new trace `t`.
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
-    }
+    setters! {
+        /// Nesterov momentum: the update is `g + decay·t` with the new trace `t`.
+        nesterov: bool;
 
-    /// Storage dtype of the trace (`None`: the dtype of the parameters).
-    pub fn accumulator_dtype(mut self, accumulator_dtype: Option<DType>) -> Self {
-        self.accumulator_dtype = accumulator_dtype;
-        self
+        /// Storage dtype of the trace (`None`: the dtype of the parameters).
+        accumulator_dtype: Option<DType>;
     }
 }
 
