@@ -113,6 +113,15 @@ pub enum OptaxError {
     /// No WebGPU adapter was found for the wgpu device.
     #[error("no WebGPU adapter found: install a GPU driver with Vulkan support, or a software one (Debian/Ubuntu: `apt-get install mesa-vulkan-drivers`), or use the CPU device")]
     NoAdapter,
+    /// A loss, a second-order helper or a gradient estimator was given inputs it cannot take
+    /// (shapes that do not match, an axis out of range, a negative scale, zero samples).
+    #[error("{function}: {reason}")]
+    InvalidInput {
+        /// Optax name of the function, e.g. `softmax_cross_entropy`.
+        function: String,
+        /// What is wrong with the input.
+        reason: String,
+    },
     /// An I/O error while saving or loading.
     #[error("i/o error: {0}")]
     Io(String),
@@ -134,6 +143,14 @@ impl OptaxError {
     pub fn state(at: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::StateMismatch {
             at: at.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`OptaxError::InvalidInput`].
+    pub fn input(function: &str, reason: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            function: function.to_string(),
             reason: reason.into(),
         }
     }

@@ -1,6 +1,9 @@
-//! Losses (`optax.losses`): pure functions, no reduction over the batch.
+//! Losses (`optax.losses`): pure functions, no reduction over the batch. Bad shapes, axes or
+//! indices are [`OptaxError::InvalidInput`](crate::OptaxError::InvalidInput) errors.
 
+mod checks;
 mod classification;
+mod math;
 mod regression;
 
 pub use classification::*;
