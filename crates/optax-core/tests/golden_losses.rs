@@ -47,6 +47,10 @@ fn ints_keep_axis<const D: usize>(arr: &Value, axis: usize, device: &Device) -> 
     Tensor::from_data(TensorData::new(data, s), device)
 }
 
+fn err(e: optax_core::OptaxError) -> String {
+    e.to_string()
+}
+
 fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().try_into_vec_as::<f32>().unwrap()
 }
@@ -67,25 +71,32 @@ fn eval<const D: usize>(case: &Value, device: &Device) -> Result<Vec<f32>, Strin
     let targets = || inputs.get("targets").map(|t| floats::<D>(t, device));
     let delta = args.get("delta").map_or(1.0, |d| d.as_f64().unwrap());
     let out = match f {
-        "sigmoid_binary_cross_entropy" => to_vec(sigmoid_binary_cross_entropy(
-            floats::<D>(&inputs["logits"], device),
-            floats::<D>(&inputs["labels"], device),
-        )),
+        "sigmoid_binary_cross_entropy" => to_vec(
+            sigmoid_binary_cross_entropy(
+                floats::<D>(&inputs["logits"], device),
+                floats::<D>(&inputs["labels"], device),
+            )
+            .map_err(err)?,
+        ),
         "softmax_cross_entropy" => {
             let (logits, labels) = (
                 floats::<D>(&inputs["logits"], device),
                 floats::<D>(&inputs["labels"], device),
             );
-            let out = to_vec(softmax_cross_entropy_axis(
-                logits.clone(),
-                labels.clone(),
-                axis_arg.unwrap_or(-1),
-            ));
+            let out = to_vec(
+                softmax_cross_entropy_axis(
+                    logits.clone(),
+                    labels.clone(),
+                    axis_arg.unwrap_or(-1) as isize,
+                    None,
+                )
+                .map_err(err)?,
+            );
             if D == 2 && axis_arg.is_none() {
                 let two = |t: Tensor<D>| {
                     t.reshape([shape(&inputs["logits"])[0], shape(&inputs["logits"])[1]])
                 };
-                let batch = to_vec(softmax_cross_entropy(two(logits), two(labels)));
+                let batch = to_vec(softmax_cross_entropy(two(logits), two(labels)).map_err(err)?);
                 if batch != out {
                     return Err(format!("rank-2 form {batch:?} != axis form {out:?}"));
                 }
@@ -95,36 +106,44 @@ fn eval<const D: usize>(case: &Value, device: &Device) -> Result<Vec<f32>, Strin
         "softmax_cross_entropy_with_integer_labels" => {
             let logits = floats::<D>(&inputs["logits"], device);
             let labels = ints_keep_axis::<D>(&inputs["labels"], axis, device);
-            let out = to_vec(softmax_cross_entropy_with_integer_labels_axis(
-                logits.clone(),
-                labels.clone(),
-                axis_arg.unwrap_or(-1),
-            ));
+            let out = to_vec(
+                softmax_cross_entropy_with_integer_labels_axis(
+                    logits.clone(),
+                    labels.clone(),
+                    axis_arg.unwrap_or(-1) as isize,
+                    None,
+                )
+                .map_err(err)?,
+            );
             if D == 2 && axis_arg.is_none() {
                 let s = shape(&inputs["logits"]);
-                let batch = to_vec(softmax_cross_entropy_with_integer_labels(
-                    logits.reshape([s[0], s[1]]),
-                    labels.reshape([s[0]]),
-                ));
+                let batch = to_vec(
+                    softmax_cross_entropy_with_integer_labels(
+                        logits.reshape([s[0], s[1]]),
+                        labels.reshape([s[0]]),
+                    )
+                    .map_err(err)?,
+                );
                 if batch != out {
                     return Err(format!("rank-2 form {batch:?} != axis form {out:?}"));
                 }
             }
             out
         }
-        "squared_error" => to_vec(squared_error(
-            floats::<D>(&inputs["predictions"], device),
-            targets(),
-        )),
-        "l2_loss" => to_vec(l2_loss(
-            floats::<D>(&inputs["predictions"], device),
-            targets(),
-        )),
-        "huber_loss" => to_vec(huber_loss(
-            floats::<D>(&inputs["predictions"], device),
-            targets(),
-            delta,
-        )),
+        "squared_error" => to_vec(
+            squared_error(floats::<D>(&inputs["predictions"], device), targets()).map_err(err)?,
+        ),
+        "l2_loss" => {
+            to_vec(l2_loss(floats::<D>(&inputs["predictions"], device), targets()).map_err(err)?)
+        }
+        "huber_loss" => to_vec(
+            huber_loss(
+                floats::<D>(&inputs["predictions"], device),
+                targets(),
+                delta,
+            )
+            .map_err(err)?,
+        ),
         other => return Err(format!("no Rust form of `{other}` in golden_losses.rs")),
     };
     Ok(out)
@@ -192,6 +211,7 @@ fn gradients_flow_through_the_losses() {
     let logits = leaf(&x);
     let labels = Tensor::<2>::from_data(TensorData::new(y.to_vec(), [2, 3]), &d);
     let grads = sigmoid_binary_cross_entropy(logits.clone(), labels)
+        .unwrap()
         .sum()
         .backward();
     let want: Vec<f32> = x.iter().zip(&y).map(|(&x, &y)| sigmoid(x) - y).collect();
@@ -205,6 +225,7 @@ fn gradients_flow_through_the_losses() {
     let logits = leaf(&x);
     let labels = leaf(&y);
     let grads = softmax_cross_entropy(logits.clone(), labels.clone())
+        .unwrap()
         .sum()
         .backward();
     let mut want_x = Vec::new();
@@ -235,6 +256,7 @@ fn gradients_flow_through_the_losses() {
     let logits = leaf(&x);
     let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 2], [2]), &d);
     let grads = softmax_cross_entropy_with_integer_labels(logits.clone(), labels)
+        .unwrap()
         .sum()
         .backward();
     let onehot = [1.0f32, 0.0, 0.0, 0.0, 0.0, 1.0];
@@ -259,7 +281,10 @@ fn gradients_flow_through_the_losses() {
     let e: Vec<f32> = x.iter().zip(&t).map(|(p, t)| p - t).collect();
     let p = leaf(&x);
     let tt = leaf(&t);
-    let grads = squared_error(p.clone(), Some(tt.clone())).sum().backward();
+    let grads = squared_error(p.clone(), Some(tt.clone()))
+        .unwrap()
+        .sum()
+        .backward();
     assert_close(
         &to_vec(p.grad(&grads).unwrap()),
         &e.iter().map(|e| 2.0 * e).collect::<Vec<_>>(),
@@ -271,10 +296,13 @@ fn gradients_flow_through_the_losses() {
         "squared_error grad targets",
     );
     let p = leaf(&x);
-    let grads = l2_loss(p.clone(), None).sum().backward();
+    let grads = l2_loss(p.clone(), None).unwrap().sum().backward();
     assert_close(&to_vec(p.grad(&grads).unwrap()), &x, "l2_loss grad");
     let p = leaf(&x);
-    let grads = huber_loss(p.clone(), Some(leaf(&t)), 1.0).sum().backward();
+    let grads = huber_loss(p.clone(), Some(leaf(&t)), 1.0)
+        .unwrap()
+        .sum()
+        .backward();
     let want: Vec<f32> = e.iter().map(|e| e.clamp(-1.0, 1.0)).collect();
     assert_close(&to_vec(p.grad(&grads).unwrap()), &want, "huber_loss grad");
 }
@@ -291,21 +319,26 @@ fn rank_generic_forms_keep_the_axis() {
     );
     let labels = logits.clone().mul_scalar(0.0).add_scalar(0.25);
     assert_eq!(
-        softmax_cross_entropy_axis(logits.clone(), labels.clone(), -1).dims(),
+        softmax_cross_entropy_axis(logits.clone(), labels.clone(), -1, None)
+            .unwrap()
+            .dims(),
         [2, 3, 1]
     );
     assert_eq!(
-        softmax_cross_entropy_axis(logits.clone(), labels, 1).dims(),
+        softmax_cross_entropy_axis(logits.clone(), labels, 1, None)
+            .unwrap()
+            .dims(),
         [2, 1, 4]
     );
     let idx =
         Tensor::<3, Int>::from_data(TensorData::new(vec![0i64, 1, 2, 3, 0, 1], [2, 3, 1]), &d);
-    let out = softmax_cross_entropy_with_integer_labels_axis(logits.clone(), idx, 2);
+    let out = softmax_cross_entropy_with_integer_labels_axis(logits.clone(), idx, 2, None).unwrap();
     assert_eq!(out.dims(), [2, 3, 1]);
     // Same as the rank-2 form on the flattened batch.
     let flat = softmax_cross_entropy_with_integer_labels(
         logits.reshape([6, 4]),
         Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 1, 2, 3, 0, 1], [6]), &d),
-    );
+    )
+    .unwrap();
     assert_eq!(to_vec(out), to_vec(flat));
 }

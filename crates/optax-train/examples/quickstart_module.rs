@@ -63,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     for (i, (x, y)) in batches.iter().enumerate() {
         let logits = model.forward(x.clone());
-        let loss = sigmoid_binary_cross_entropy(logits, y.clone())
+        let loss = sigmoid_binary_cross_entropy(logits, y.clone())?
             .sum_dim(1)
             .mean();
         model = optimizer.step_module(model, &loss.backward(), &mut state)?;

@@ -361,7 +361,7 @@ pub fn net(params: &Tree, x: Tensor<2>) -> Result<Tensor<2>, OptaxError> {
 /// The loss: the sigmoid binary cross entropy summed over the classes, averaged over the batch.
 pub fn loss_fn(params: &Tree, x: Tensor<2>, labels: Tensor<2>) -> Result<Tensor<1>, OptaxError> {
     let logits = net(params, x)?;
-    Ok(sigmoid_binary_cross_entropy(logits, labels)
+    Ok(sigmoid_binary_cross_entropy(logits, labels)?
         .sum_dim(1)
         .mean())
 }

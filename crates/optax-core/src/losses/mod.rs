@@ -5,6 +5,8 @@ mod checks;
 mod classification;
 mod math;
 mod regression;
+mod smoothing;
 
 pub use classification::*;
 pub use regression::*;
+pub use smoothing::*;
