@@ -3,8 +3,12 @@
 
 mod checks;
 mod classification;
+mod divergence;
 mod math;
 mod regression;
+mod segmentation;
 
 pub use classification::*;
+pub use divergence::*;
 pub use regression::*;
+pub use segmentation::*;
