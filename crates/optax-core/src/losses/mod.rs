@@ -3,10 +3,14 @@
 
 mod checks;
 mod classification;
+mod divergence;
 mod math;
 mod regression;
+mod segmentation;
 mod smoothing;
 
 pub use classification::*;
+pub use divergence::*;
 pub use regression::*;
+pub use segmentation::*;
 pub use smoothing::*;
