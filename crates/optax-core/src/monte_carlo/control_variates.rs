@@ -222,6 +222,36 @@ where
 ///
 /// # Errors
 /// As [`control_variates_jacobians`], and if the draws do not fit the estimator or `params`.
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use optax_core::monte_carlo::{
+///     control_delta_method, control_variates_jacobians_with_draws, multi_normal, Draws,
+///     GradEstimator,
+/// };
+/// use rand::{rngs::StdRng, SeedableRng};
+/// let device = Device::flex();
+/// let params = [Tensor::<1>::from_floats([1.0, -1.0], &device), Tensor::<1>::zeros([2], &device)];
+/// // f(x) = Σ x²: the delta method is exact, so every sample's mean jacobian row is 2μ.
+/// let f = |x: Tensor<2>| x.square().sum_dim(1).squeeze_dim::<1>(1);
+/// let estimator = GradEstimator::ScoreFunction;
+/// let draws = Draws::sample(estimator, 4, 2, &mut StdRng::seed_from_u64(0), &device);
+/// let (jac, ()) = control_variates_jacobians_with_draws(
+///     f,
+///     |f| control_delta_method(f, |m| m.mul_scalar(2.0), |m| {
+///         Tensor::<2>::eye(2, &m.device()).mul_scalar(2.0)
+///     }),
+///     estimator,
+///     &params,
+///     multi_normal,
+///     &draws,
+///     (),
+///     None,
+/// )?;
+/// let rows: Vec<f32> = jac[0].clone().into_data().try_into_vec_as().unwrap();
+/// assert!(rows.chunks(2).all(|r| (r[0] - 2.0).abs() < 1e-4 && (r[1] + 2.0).abs() < 1e-4));
+/// # Ok::<(), optax_core::OptaxError>(())
+/// ```
 #[allow(clippy::too_many_arguments)]
 pub fn control_variates_jacobians_with_draws<F, C, V, B>(
     function: F,
@@ -302,6 +332,31 @@ where
 ///
 /// # Errors
 /// As [`control_variates_jacobians`].
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use optax_core::monte_carlo::{
+///     estimate_control_variate_coefficients, moving_avg_baseline, multi_normal, GradEstimator,
+///     MovingAvgBaselineState,
+/// };
+/// use rand::{rngs::StdRng, SeedableRng};
+/// let device = Device::flex();
+/// let params = [Tensor::<1>::from_floats([1.0, -1.0], &device), Tensor::<1>::zeros([2], &device)];
+/// let f = |x: Tensor<2>| x.sum_dim(1).squeeze_dim::<1>(1).add_scalar(10.0);
+/// let coeffs = estimate_control_variate_coefficients(
+///     f,
+///     |f| moving_avg_baseline(f, 0.99, true, true),
+///     GradEstimator::ScoreFunction,
+///     &params,
+///     multi_normal,
+///     &mut StdRng::seed_from_u64(0),
+///     20,
+///     MovingAvgBaselineState { value: 10.0, i: 0 },
+///     1e-3,
+/// )?;
+/// assert_eq!(coeffs.len(), 2);
+/// # Ok::<(), optax_core::OptaxError>(())
+/// ```
 #[allow(clippy::too_many_arguments)]
 pub fn estimate_control_variate_coefficients<F, C, V, B, R>(
     function: F,
