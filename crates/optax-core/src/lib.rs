@@ -39,6 +39,7 @@ mod error;
 pub mod fusion;
 mod hyper;
 pub mod losses;
+pub mod monte_carlo;
 pub mod schedules;
 mod setters;
 pub mod spec;
