@@ -3,8 +3,10 @@
 
 mod checks;
 mod classification;
+mod ctc;
 mod math;
 mod regression;
 
 pub use classification::*;
+pub use ctc::*;
 pub use regression::*;
