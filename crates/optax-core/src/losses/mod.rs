@@ -3,6 +3,7 @@
 
 mod checks;
 mod classification;
+mod ctc;
 mod divergence;
 mod math;
 mod regression;
@@ -10,6 +11,7 @@ mod segmentation;
 mod smoothing;
 
 pub use classification::*;
+pub use ctc::*;
 pub use divergence::*;
 pub use regression::*;
 pub use segmentation::*;
