@@ -4,7 +4,11 @@
 mod checks;
 mod classification;
 mod math;
+mod ranking;
 mod regression;
+mod self_supervised;
 
 pub use classification::*;
+pub use ranking::*;
 pub use regression::*;
+pub use self_supervised::*;
