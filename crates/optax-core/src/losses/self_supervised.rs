@@ -254,7 +254,9 @@ pub fn triplet_margin_loss<const D: usize>(
         distance(to(anchors.clone(), &pos_shape).sub(to(positives, &pos_shape)));
     let negative_distance = distance(to(anchors, &neg_shape).sub(to(negatives, &neg_shape)));
     let hinge = positive_distance.sub(negative_distance).add_scalar(margin);
-    // max(x, 0) that keeps NaN (Optax's jnp.maximum propagates it).
-    let negative = hinge.clone().lower_elem(0.0);
-    Ok(hinge.mask_fill(negative, 0.0))
+    // jnp.maximum(x, 0): NaN stays NaN, and the gradient flows only where x > 0 (none
+    // through a NaN, as in JAX).
+    let not_positive = hinge.clone().greater_elem(0.0).bool_not();
+    let nan = hinge.clone().is_nan();
+    Ok(hinge.mask_fill(not_positive, 0.0).mask_fill(nan, f32::NAN))
 }
