@@ -241,7 +241,7 @@ fn forward(
     let device = logits.device();
     let float = (&device, logits.dtype());
 
-    let logprobs = log_softmax(logits, 2);
+    let logprobs = log_softmax(logits, 2, None);
     // labellens = N - Σ label_paddings, cast to int (truncation) as Optax's astype(int32).
     let label_lens = label_paddings
         .sum_dim(1)

@@ -6,13 +6,17 @@ mod classification;
 mod ctc;
 mod divergence;
 mod math;
+mod ranking;
 mod regression;
 mod segmentation;
+mod self_supervised;
 mod smoothing;
 
 pub use classification::*;
 pub use ctc::*;
 pub use divergence::*;
+pub use ranking::*;
 pub use regression::*;
 pub use segmentation::*;
+pub use self_supervised::*;
 pub use smoothing::*;
