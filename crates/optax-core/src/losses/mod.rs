@@ -3,8 +3,14 @@
 
 mod checks;
 mod classification;
+mod fenchel_young;
+mod margin;
 mod math;
 mod regression;
+mod sparsemax;
 
 pub use classification::*;
+pub use fenchel_young::*;
+pub use margin::*;
 pub use regression::*;
+pub use sparsemax::*;
