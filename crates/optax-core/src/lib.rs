@@ -40,6 +40,7 @@ pub mod fusion;
 mod hyper;
 pub mod losses;
 pub mod schedules;
+pub mod second_order;
 mod setters;
 pub mod spec;
 mod state;
