@@ -42,7 +42,7 @@ use crate::tree::Tree;
 /// step would not be), or the loss is not a scalar.
 ///
 /// ```
-/// use burn::tensor::Tensor;
+/// use burn::tensor::{Device, Tensor};
 /// use optax_core::second_order::hvp;
 /// use optax_core::Tree;
 ///
