@@ -41,6 +41,7 @@ mod hyper;
 pub mod losses;
 pub mod monte_carlo;
 pub mod schedules;
+pub mod second_order;
 mod setters;
 pub mod spec;
 mod state;
