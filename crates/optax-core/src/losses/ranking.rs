@@ -151,7 +151,7 @@ pub fn ranking_softmax_loss<const D: usize>(
         Some(w) => labels.mul(w),
         None => labels,
     };
-    let terms = labels.mul(log_softmax(logits, last));
+    let terms = labels.mul(log_softmax(logits, last, None));
     // jnp.sum(..., where=where): masked items (0·(−∞) = NaN) are left out.
     let terms = match invalid {
         Some(invalid) => terms.mask_fill(invalid, 0.0),
