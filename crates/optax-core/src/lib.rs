@@ -53,8 +53,8 @@ pub mod tree;
 /// The traits and types most programs need: `use optax_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        apply_updates, Extra, GradientTransformation, Hyper, IntoTransformation, OptaxError, State,
-        Transform, TransformExt, Tree,
+        apply_updates, losses, Extra, GradientTransformation, Hyper, IntoTransformation,
+        OptaxError, State, Transform, TransformExt, Tree,
     };
 }
 
@@ -64,6 +64,15 @@ pub use combine::*;
 pub use error::{OptaxError, Result};
 pub use fusion::FusionReport;
 pub use hyper::{Hyper, Scalar};
+/// The losses Optax also exports at its root (`optax.l2_loss`, ...).
+#[allow(deprecated)]
+pub use losses::{
+    convex_kl_divergence, cosine_distance, cosine_similarity, ctc_loss,
+    ctc_loss_with_forward_probs, generalized_kl_divergence, hinge_loss, huber_loss, kl_divergence,
+    l2_loss, log_cosh, ntxent, safe_softmax_cross_entropy, sigmoid_binary_cross_entropy,
+    sigmoid_focal_loss, smooth_labels, softmax_cross_entropy,
+    softmax_cross_entropy_with_integer_labels, squared_error,
+};
 pub use schedules::*;
 pub use spec::{from_spec, from_spec_str, schedule_from_spec};
 pub use state::{safe_increment, State, StateRecord};

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::{floats, shape, to_vec};
+
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use optax_core::losses::{
     huber_loss, l2_loss, sigmoid_binary_cross_entropy, softmax_cross_entropy,
@@ -14,25 +16,6 @@ use serde_json::Value;
 /// Relative and absolute tolerance (float32; exp/log differ from XLA's by an ulp or so).
 const RTOL: f64 = 1e-6;
 const ATOL: f64 = 1e-6;
-
-fn shape(arr: &Value) -> Vec<usize> {
-    arr["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
-/// A float golden array as a rank-`D` tensor (rank 0 becomes `[1]`).
-fn floats<const D: usize>(arr: &Value, device: &Device) -> Tensor<D> {
-    let mut s = shape(arr);
-    if s.is_empty() {
-        s.push(1);
-    }
-    assert_eq!(s.len(), D, "golden array of rank {}", s.len());
-    Tensor::from_data(TensorData::new(common::nums(&arr["data"]), s), device)
-}
 
 /// An int golden array as a rank-`D` tensor, with a size-1 axis inserted at `axis`.
 fn ints_keep_axis<const D: usize>(arr: &Value, axis: usize, device: &Device) -> Tensor<D, Int> {
@@ -49,10 +32,6 @@ fn ints_keep_axis<const D: usize>(arr: &Value, axis: usize, device: &Device) -> 
 
 fn err(e: optax_core::OptaxError) -> String {
     e.to_string()
-}
-
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_into_vec_as::<f32>().unwrap()
 }
 
 /// Evaluates a case on rank-`D` inputs with the rank-generic functions; for rank 2 and the

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::{shape, to_vec};
+
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use optax_core::losses::{
     cosine_distance, cosine_similarity, huber_loss, l2_loss, log_cosh, poly_loss_cross_entropy,
@@ -23,15 +25,6 @@ const ATOL: f64 = 1e-6;
 const GRAD_RTOL: f64 = 1e-5;
 const GRAD_ATOL: f64 = 1e-5;
 
-fn shape(arr: &Value) -> Vec<usize> {
-    arr["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
 fn ints(arr: &Value) -> Vec<i64> {
     arr["data"]
         .as_array()
@@ -39,10 +32,6 @@ fn ints(arr: &Value) -> Vec<i64> {
         .iter()
         .map(|v| v.as_i64().unwrap())
         .collect()
-}
-
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_into_vec_as::<f32>().unwrap()
 }
 
 /// The case's axis (Optax's default -1) as an index into rank `D`.
@@ -334,12 +323,15 @@ fn gradients_match_jax() {
     );
 }
 
+/// A function's arguments, each with the default our docs state (`None`: no default).
+type Signature<'a> = (&'a str, &'a [(&'a str, Option<f64>)]);
+
 /// Optax's argument names, in order, with the defaults our docs state (`where` is `where_`).
 #[test]
 fn arguments_are_optaxs() {
     let data = common::golden("losses_classification.json");
     let sig = &data["signatures"];
-    let ours: &[(&str, &[(&str, Option<f64>)])] = &[
+    let ours: &[Signature] = &[
         (
             "sigmoid_binary_cross_entropy",
             &[("logits", None), ("labels", None)],

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{floats, shape, to_vec};
+
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use optax_core::losses::{ctc_loss, ctc_loss_with_forward_probs};
 use optax_core::OptaxError;
@@ -21,21 +23,6 @@ const GRAD_ATOL: f64 = 1e-5;
 /// The cases that also run on wgpu (CI time matters there).
 const WGPU_CASES: [&str; 3] = ["basic", "mixed_batch", "labels_too_long"];
 
-fn shape(arr: &Value) -> Vec<usize> {
-    arr["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
-fn floats<const D: usize>(arr: &Value, device: &Device) -> Tensor<D> {
-    let s = shape(arr);
-    assert_eq!(s.len(), D, "golden array of rank {}", s.len());
-    Tensor::from_data(TensorData::new(common::nums(&arr["data"]), s), device)
-}
-
 fn ints<const D: usize>(arr: &Value, device: &Device) -> Tensor<D, Int> {
     let s = shape(arr);
     assert_eq!(s.len(), D, "golden array of rank {}", s.len());
@@ -46,10 +33,6 @@ fn ints<const D: usize>(arr: &Value, device: &Device) -> Tensor<D, Int> {
         .map(|v| v.as_i64().unwrap())
         .collect();
     Tensor::from_data(TensorData::new(data, s), device)
-}
-
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_into_vec_as::<f32>().unwrap()
 }
 
 /// Optax's default of a keyword argument, from the recorded signature.
@@ -214,7 +197,8 @@ fn gradients_match_jax() {
         let largest_cot = common::nums(&case["cotangent"]["data"])
             .iter()
             .fold(0.0f32, |m, v| m.max(v.abs()));
-        let ulps = 2.0 * f64::from(largest_alpha) * f64::from(f32::EPSILON) * f64::from(largest_cot);
+        let ulps =
+            2.0 * f64::from(largest_alpha) * f64::from(f32::EPSILON) * f64::from(largest_cot);
         worst = worst.max(check(
             name,
             "d/dlogit_paddings",
@@ -259,8 +243,7 @@ fn error_for(
     let e1 = ctc_loss(a, b, c, d, blank_id, -1e5).expect_err("bad input must be an error");
     let (a, b, c, d) = make();
     let e2 = ctc_loss_with_forward_probs(a, b, c, d, blank_id, -1e5)
-        .err()
-        .expect("bad input must be an error");
+        .expect_err("bad input must be an error");
     assert!(
         matches!(e1, OptaxError::InvalidInput { ref function, .. } if function == "ctc_loss"),
         "{e1}"
@@ -273,9 +256,19 @@ fn error_for(
     e1
 }
 
+/// `(what, logits, logit_paddings, labels, label_paddings, blank_id)`: shapes and blank id.
+type BadCase = (
+    &'static str,
+    [usize; 3],
+    [usize; 2],
+    [usize; 2],
+    [usize; 2],
+    usize,
+);
+
 #[test]
 fn bad_input_is_a_typed_error() {
-    let cases: [(&str, [usize; 3], [usize; 2], [usize; 2], [usize; 2], usize); 9] = [
+    let cases: [BadCase; 9] = [
         ("logit_paddings time", [2, 4, 3], [2, 5], [2, 2], [2, 2], 0),
         ("logit_paddings batch", [2, 4, 3], [1, 4], [2, 2], [2, 2], 0),
         ("labels batch", [2, 4, 3], [2, 4], [3, 2], [3, 2], 0),

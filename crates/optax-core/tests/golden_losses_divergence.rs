@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{bools, floats, shape, to_vec};
+
 use std::collections::BTreeMap;
 
 use burn::tensor::{Bool, Device, Tensor, TensorData};
@@ -25,39 +27,6 @@ const GRAD_ATOL: f64 = 1e-5;
 
 fn data() -> Value {
     common::golden("losses_divergence.json")
-}
-
-fn shape(arr: &Value) -> Vec<usize> {
-    arr["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
-/// A float golden array as a rank-`D` tensor (rank 0 becomes `[1]`).
-fn floats<const D: usize>(arr: &Value, device: &Device) -> Tensor<D> {
-    let mut s = shape(arr);
-    if s.is_empty() {
-        s.push(1);
-    }
-    assert_eq!(s.len(), D, "golden array of rank {}", s.len());
-    Tensor::from_data(TensorData::new(common::nums(&arr["data"]), s), device)
-}
-
-fn bools<const D: usize>(arr: &Value, device: &Device) -> Tensor<D, Bool> {
-    let data: Vec<bool> = arr["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_bool().unwrap())
-        .collect();
-    Tensor::from_data(TensorData::new(data, shape(arr)), device)
-}
-
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_into_vec_as::<f32>().unwrap()
 }
 
 fn flat<const D: usize>(t: Tensor<D>) -> Tensor<1> {

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{floats, shape, to_vec};
+
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use optax_core::losses::{
     hinge_loss, make_fenchel_young_loss, multiclass_hinge_loss, multiclass_perceptron_loss,
@@ -20,25 +22,6 @@ const ATOL: f64 = 1e-6;
 /// Gradients (VJPs with a random cotangent).
 const GRAD_RTOL: f64 = 1e-5;
 const GRAD_ATOL: f64 = 1e-5;
-
-fn shape(arr: &Value) -> Vec<usize> {
-    arr["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
-/// A float golden array as a rank-`D` tensor (rank 0 becomes `[1]`).
-fn floats<const D: usize>(arr: &Value, device: &Device) -> Tensor<D> {
-    let mut s = shape(arr);
-    if s.is_empty() {
-        s.push(1);
-    }
-    assert_eq!(s.len(), D, "golden array of rank {}", s.len());
-    Tensor::from_data(TensorData::new(common::nums(&arr["data"]), s), device)
-}
 
 fn int_data(arr: &Value) -> Vec<i64> {
     arr["data"]
@@ -58,10 +41,6 @@ fn ints<const D: usize>(arr: &Value, keep_last: bool, device: &Device) -> Tensor
     }
     assert_eq!(s.len(), D, "golden int array of rank {}", s.len());
     Tensor::from_data(TensorData::new(int_data(arr), s), device)
-}
-
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_into_vec_as::<f32>().unwrap()
 }
 
 /// `jax.scipy.special.logsumexp` of each row, as a `max_fun`.
@@ -155,7 +134,7 @@ fn values<const D: usize>(case: &Value, device: &Device) -> Result<f64, String> 
     let (_, out) = eval::<D>(case, device, false)?;
     let got = to_vec(out);
     let mut worst = common::compare(
-        &[got.clone()],
+        std::slice::from_ref(&got),
         &[common::nums(&case["output"]["data"])],
         RTOL,
         ATOL,

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{bools, shape, to_vec};
+
 use burn::tensor::{Bool, Device, Gradients, Int, Tensor, TensorData};
 use optax_core::losses::{ntxent, ranking_softmax_loss, triplet_margin_loss, ReduceFn};
 use optax_core::OptaxError;
@@ -21,15 +23,6 @@ fn golden() -> Value {
     common::golden("losses_ranking.json")
 }
 
-fn shape(arr: &Value) -> Vec<usize> {
-    arr["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
 fn floats<const D: usize>(arr: &Value, device: &Device, grad: bool) -> Tensor<D> {
     let s = shape(arr);
     assert_eq!(s.len(), D, "golden array of rank {}", s.len());
@@ -41,18 +34,6 @@ fn floats<const D: usize>(arr: &Value, device: &Device, grad: bool) -> Tensor<D>
     }
 }
 
-fn bools<const D: usize>(arr: &Value, device: &Device) -> Tensor<D, Bool> {
-    let s = shape(arr);
-    assert_eq!(s.len(), D, "golden mask of rank {}", s.len());
-    let data: Vec<bool> = arr["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_bool().unwrap())
-        .collect();
-    Tensor::from_data(TensorData::new(data, s), device)
-}
-
 fn ints(arr: &Value, device: &Device) -> Tensor<1, Int> {
     let s = shape(arr);
     let data: Vec<i64> = arr["data"]
@@ -62,10 +43,6 @@ fn ints(arr: &Value, device: &Device) -> Tensor<1, Int> {
         .map(|v| v.as_i64().unwrap())
         .collect();
     Tensor::from_data(TensorData::new(data, s), device)
-}
-
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_into_vec_as::<f32>().unwrap()
 }
 
 /// One evaluated case: the output, and the gradient of `Σ loss · cotangent` with respect to
@@ -314,13 +291,16 @@ fn gradients_match_jax() {
     );
 }
 
+/// A function's arguments, each with the default the docs state (`None`: no default).
+type Signature<'a> = (&'a str, &'a [(&'a str, Option<f64>)]);
+
 /// Optax's argument names and order, as recorded from `inspect.signature`, are the Rust
 /// arguments' (`where` is `where_`), and the defaults the docs state are Optax's.
 #[test]
 fn signatures_are_optax_s() {
     let g = golden();
     let sigs = &g["signatures"];
-    let expect: [(&str, &[(&str, Option<f64>)]); 3] = [
+    let expect: [Signature; 3] = [
         (
             "ranking_softmax_loss",
             &[

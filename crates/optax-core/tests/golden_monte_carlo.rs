@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{floats, to_vec};
+
 use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::monte_carlo::{
     control_delta_method, control_variates_jacobians, control_variates_jacobians_with_draws,
@@ -24,25 +26,6 @@ const RTOL: f64 = 1e-5;
 const ATOL: f64 = 1e-5;
 /// Tolerance on plain values (samples, log-densities, the baseline's state).
 const VALUE_TOL: f64 = 1e-6;
-
-fn shape(arr: &Value) -> Vec<usize> {
-    arr["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
-fn floats<const D: usize>(arr: &Value, device: &Device) -> Tensor<D> {
-    let s = shape(arr);
-    assert_eq!(s.len(), D, "golden array of rank {}", s.len());
-    Tensor::from_data(TensorData::new(common::nums(&arr["data"]), s), device)
-}
-
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_into_vec_as::<f32>().unwrap()
-}
 
 /// The case's `f`, and its gradient and Hessian for the delta method, in Burn ops.
 struct Function {

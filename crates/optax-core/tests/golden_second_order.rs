@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::shape;
+
 use std::sync::Arc;
 
 use burn::module::{Module, Param};
@@ -29,15 +31,6 @@ const QUADRATIC_TOL: f64 = 1e-4;
 /// Central differences on the tanh MLP: rounding as above plus the truncation `δ²/6·M₃`, where
 /// the third derivative `M₃` grows with the inputs' scale (largest on the large-inputs case).
 const MLP_TOL: f64 = 1e-3;
-
-fn shape(arr: &Value) -> Vec<usize> {
-    arr["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
 
 fn data(arr: &Value) -> Vec<f32> {
     common::nums(&arr["data"])
@@ -464,7 +457,7 @@ fn hutchinson_estimates_the_diagonal() {
             + (b.clone().reshape([n]) * x).sum())
     };
     let got = to_vec(hessian_diag_hutchinson(diagonal, &p, &a, &b, 3, 7).unwrap());
-    let e = scaled_error(&[got], &[want.clone()]);
+    let e = scaled_error(&[got], std::slice::from_ref(&want));
     println!("hutchinson, diagonal Hessian, 3 samples: {e:.2e}");
     // Each sample's error is relative to ‖H·z‖ (‖z‖ = √n), larger than the diagonal's scale:
     // measured 1.06e-4 of the largest diagonal entry.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use burn::tensor::Device;
+use burn::tensor::{Bool, Device, Tensor, TensorData};
 use optax_core::{Tree, TreeDef};
 use serde_json::Value;
 
@@ -144,4 +144,42 @@ pub fn selected(name: &str) -> bool {
         Ok(f) if !f.is_empty() => f.split(',').any(|s| name.contains(s)),
         _ => true,
     }
+}
+
+/// The shape of a golden array (`{"shape": [...], "data": [...]}`).
+pub fn shape(arr: &Value) -> Vec<usize> {
+    arr["shape"]
+        .as_array()
+        .expect("shape")
+        .iter()
+        .map(|d| d.as_u64().expect("dimension") as usize)
+        .collect()
+}
+
+/// A float golden array as a rank-`D` tensor (a rank-0 array becomes `[1]`).
+pub fn floats<const D: usize>(arr: &Value, device: &Device) -> Tensor<D> {
+    let mut s = shape(arr);
+    if s.is_empty() {
+        s.push(1);
+    }
+    assert_eq!(s.len(), D, "golden array of rank {}", s.len());
+    Tensor::from_data(TensorData::new(nums(&arr["data"]), s), device)
+}
+
+/// A boolean golden array (a `where` mask) as a rank-`D` tensor.
+pub fn bools<const D: usize>(arr: &Value, device: &Device) -> Tensor<D, Bool> {
+    let s = shape(arr);
+    assert_eq!(s.len(), D, "golden mask of rank {}", s.len());
+    let data: Vec<bool> = arr["data"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v.as_bool().expect("bool"))
+        .collect();
+    Tensor::from_data(TensorData::new(data, s), device)
+}
+
+/// A tensor's values as `f32`s.
+pub fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().try_into_vec_as::<f32>().expect("float data")
 }
