@@ -196,9 +196,28 @@ def build_mask(v, paths):
   return {p: bool(v[p]) for p in paths}
 
 
+# Builders for spec names that are not a plain `optax.<name>(**kwargs)` call
+# (wrappers whose arguments are not JSON, e.g. a skip function given by name).
+# The per-family generators (gen_*.py) import this module and register theirs:
+# EXTRA_BUILDERS[name] = lambda args, paths: <optax object>.
+EXTRA_BUILDERS = {}
+
+
+def optax_function(name):
+  """optax.<name>, else optax.contrib.<name>; a `contrib.` prefix is accepted."""
+  if name.startswith("contrib."):
+    return getattr(optax.contrib, name[len("contrib."):])
+  fn = getattr(optax, name, None)
+  if fn is None:
+    fn = getattr(optax.contrib, name)
+  return fn
+
+
 def build(spec, paths):
   """Builds an optax GradientTransformation from a JSON spec."""
   name, args = _single(spec, "transformation")
+  if name in EXTRA_BUILDERS:
+    return EXTRA_BUILDERS[name](args, paths)
   if name == "chain":
     return optax.chain(*[build(s, paths) for s in args])
   if name == "named_chain":
@@ -219,7 +238,7 @@ def build(spec, paths):
       kwargs[k] = build_schedule(v)
     else:
       kwargs[k] = v
-  return getattr(optax, name)(**kwargs)
+  return optax_function(name)(**kwargs)
 
 
 # ---------------------------------------------------------------------------

@@ -15,11 +15,40 @@ use crate::hyper::Scalar;
 use crate::state::State;
 use crate::tree::Tree;
 
-/// Extra keyword arguments of an update (Optax's `**extra_args`), e.g. the loss `value` that
-/// `scale_by_polyak` reads. Transformations ignore the arguments they do not use.
-#[derive(Clone, Debug, Default)]
+/// Extra keyword arguments of an update (Optax's `**extra_args`): the loss `value` that
+/// `scale_by_polyak` reads, the `grad` tree and `value_fn` of the line searches, the `obj_fn` of
+/// Sophia, the `grad_fn` of SAM's opaque mode. Transformations ignore the arguments they do not
+/// use.
+///
+/// An argument is a scalar ([`Extra::with`]), a tree shaped like the parameters
+/// ([`Extra::with_tree`]) or a function ([`Extra::with_fn`]): any `Send + Sync` value, typically
+/// an `Arc<dyn Fn(..)>` of the type the consuming transformation documents, read back by type
+/// with [`Extra::get_fn`].
+#[derive(Clone, Default)]
 pub struct Extra {
-    args: Vec<(String, Scalar)>,
+    args: Vec<(String, ExtraArg)>,
+}
+
+/// One extra argument.
+#[derive(Clone)]
+enum ExtraArg {
+    Scalar(Scalar),
+    Tree(Tree),
+    Fn(Arc<dyn Any + Send + Sync>),
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut m = f.debug_map();
+        for (k, v) in &self.args {
+            match v {
+                ExtraArg::Scalar(s) => m.entry(k, s),
+                ExtraArg::Tree(t) => m.entry(k, &format_args!("tree of {} leaves", t.len())),
+                ExtraArg::Fn(_) => m.entry(k, &format_args!("function")),
+            };
+        }
+        m.finish()
+    }
 }
 
 impl Extra {
@@ -33,15 +62,70 @@ impl Extra {
         Self::default().with("value", value)
     }
 
-    /// Adds the argument `name`.
-    pub fn with(mut self, name: &str, value: impl Into<Scalar>) -> Self {
+    fn put(mut self, name: &str, arg: ExtraArg) -> Self {
         self.args.retain(|(k, _)| k != name);
-        self.args.push((name.to_string(), value.into()));
+        self.args.push((name.to_string(), arg));
         self
     }
 
-    /// The argument `name`, if given.
+    /// Adds the scalar argument `name` (replacing any argument of that name).
+    pub fn with(self, name: &str, value: impl Into<Scalar>) -> Self {
+        self.put(name, ExtraArg::Scalar(value.into()))
+    }
+
+    /// Adds the tree argument `name`, e.g. the line searches' `grad`.
+    pub fn with_tree(self, name: &str, tree: Tree) -> Self {
+        self.put(name, ExtraArg::Tree(tree))
+    }
+
+    /// Adds the function argument `name`, e.g. the line searches' `value_fn`. `f` is stored as
+    /// given; the transformation that reads it asks for its type with [`Extra::get_fn`].
+    pub fn with_fn<F: Any + Send + Sync>(self, name: &str, f: F) -> Self {
+        self.put(name, ExtraArg::Fn(Arc::new(f)))
+    }
+
+    /// The scalar argument `name`, if given.
     pub fn get(&self, name: &str) -> Option<&Scalar> {
+        match self.find(name)? {
+            ExtraArg::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The tree argument `name`, if given.
+    pub fn get_tree(&self, name: &str) -> Option<&Tree> {
+        match self.find(name)? {
+            ExtraArg::Tree(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The function argument `name`, if given with type `F`.
+    pub fn get_fn<F: Any + Send + Sync>(&self, name: &str) -> Option<&F> {
+        match self.find(name)? {
+            ExtraArg::Fn(f) => f.downcast_ref::<F>(),
+            _ => None,
+        }
+    }
+
+    /// Whether an argument `name` of any kind is given.
+    pub fn contains(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    /// The names of the arguments, in the order given.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.args.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// These arguments without `name` (e.g. a wrapper that consumes one before forwarding).
+    pub fn without(&self, name: &str) -> Extra {
+        let mut out = self.clone();
+        out.args.retain(|(k, _)| k != name);
+        out
+    }
+
+    fn find(&self, name: &str) -> Option<&ExtraArg> {
         self.args.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 }

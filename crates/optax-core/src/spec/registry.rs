@@ -30,11 +30,22 @@ const TRANSFORM_TABLES: &[&[(&str, TransformBuilder)]] = &[
     super::step_size::TRANSFORMS,
     super::optimistic::TRANSFORMS,
 ];
+/// The tables of `optax.contrib`: their names are accepted bare (`muon`) and with the
+/// `contrib.` prefix (`contrib.muon`).
+const CONTRIB_TABLES: &[&[(&str, TransformBuilder)]] = &[];
 const SCHEDULE_TABLES: &[&[(&str, ScheduleBuilder)]] = &[super::schedules::SCHEDULES];
 
 pub(crate) fn transform(name: &str) -> Option<TransformBuilder> {
+    if let Some(bare) = name.strip_prefix("contrib.") {
+        return CONTRIB_TABLES
+            .iter()
+            .flat_map(|t| t.iter())
+            .find(|(n, _)| *n == bare)
+            .map(|(_, b)| *b);
+    }
     TRANSFORM_TABLES
         .iter()
+        .chain(CONTRIB_TABLES)
         .flat_map(|t| t.iter())
         .find(|(n, _)| *n == name)
         .map(|(_, b)| *b)
@@ -52,6 +63,7 @@ pub(crate) fn schedule(name: &str) -> Option<ScheduleBuilder> {
 pub fn transform_names() -> Vec<&'static str> {
     TRANSFORM_TABLES
         .iter()
+        .chain(CONTRIB_TABLES)
         .flat_map(|t| t.iter().map(|(n, _)| *n))
         .collect()
 }

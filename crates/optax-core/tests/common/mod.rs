@@ -183,3 +183,140 @@ pub fn bools<const D: usize>(arr: &Value, device: &Device) -> Tensor<D, Bool> {
 pub fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().try_into_vec_as::<f32>().expect("float data")
 }
+
+/// Runs one spec trajectory case (the format of `transforms.json`, written by
+/// `tests/golden/generate.py`'s `run_case`): builds the transformation from `case["spec"]`,
+/// feeds the recorded gradients (and the loss `value` where a step has one), and compares the
+/// updates and parameters of every step. Returns the largest relative error.
+pub fn run_spec_case(case: &Value, device: &Device, rtol: f64, atol: f64) -> Result<f64, String> {
+    use optax_core::{apply_updates, from_spec, Extra};
+    let opt = from_spec(&case["spec"]).map_err(|e| format!("spec: {e}"))?;
+    let def = tree_def(case);
+    let mut params = tree(&def, &case["params0"], device);
+    let mut state = opt.init(&params).map_err(|e| format!("init: {e}"))?;
+    let mut worst: f64 = 0.0;
+    for (t, step) in case["steps"].as_array().unwrap().iter().enumerate() {
+        let grads = tree(&def, &step["grads"], device);
+        let extra = match step.get("value") {
+            Some(Value::Null) | None => Extra::none(),
+            Some(v) => Extra::value(num(v) as f64),
+        };
+        let (updates, next) = opt
+            .update(grads, &state, Some(&params), &extra)
+            .map_err(|e| format!("step {t}: update: {e}"))?;
+        state = next;
+        let got = updates.to_vecs().unwrap();
+        worst = worst.max(
+            compare(&got, &leaves(&step["updates"]), rtol, atol)
+                .map_err(|e| format!("step {t}: updates {e}"))?,
+        );
+        params = apply_updates(&params, &updates).map_err(|e| e.to_string())?;
+        worst = worst.max(
+            compare(
+                &params.to_vecs().unwrap(),
+                &leaves(&step["params"]),
+                rtol,
+                atol,
+            )
+            .map_err(|e| format!("step {t}: params {e}"))?,
+        );
+    }
+    Ok(worst)
+}
+
+/// Runs every case of `file[key]` with [`run_spec_case`] on each of [`devices`] (cases filtered
+/// by `GOLDEN_FILTER`), printing the largest relative error per device, and panics listing
+/// every failing case.
+pub fn run_spec_cases(file: &str, key: &str, rtol: f64, atol: f64) {
+    let data = golden(file);
+    let cases = data[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `{key}` in {file}"));
+    for (device_name, device) in devices() {
+        let mut failures = Vec::new();
+        let mut ran = 0;
+        let mut worst: f64 = 0.0;
+        for case in cases {
+            let name = case["name"].as_str().unwrap();
+            if !selected(name) {
+                continue;
+            }
+            ran += 1;
+            match run_spec_case(case, &device, rtol, atol) {
+                Ok(w) => worst = worst.max(w),
+                Err(e) => failures.push(format!("{name}: {e}")),
+            }
+        }
+        println!(
+            "{device_name}: {ran} cases of `{key}` in {file}, largest relative error {worst:.2e}"
+        );
+        assert!(
+            failures.is_empty(),
+            "{} of {ran} cases failed on {device_name}:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+/// Runs `opt` for `steps` steps on the quadratic `sum((p - 0.5)^2)` (gradients
+/// `2 (p - 0.5) + 0.01 t`, the loss `value` passed as an extra argument) twice: straight
+/// through, and saved to a JSON file and loaded back after `split` steps. Panics unless the
+/// parameters and the states of both runs are equal bit for bit.
+pub fn assert_resume_bit_exact(
+    opt: &optax_core::GradientTransformation,
+    params: &Tree,
+    steps: usize,
+    split: usize,
+) {
+    use optax_core::{apply_updates, Extra, State};
+    let run = |p: &Tree, state: &mut State, range: std::ops::Range<usize>| -> Tree {
+        let mut p = p.clone();
+        for t in range {
+            let g = p.map(|x| {
+                x.sub_scalar(0.5)
+                    .mul_scalar(2.0)
+                    .add_scalar(0.01 * t as f64)
+            });
+            let value: f32 = p
+                .to_vecs()
+                .unwrap()
+                .iter()
+                .flatten()
+                .map(|x| (x - 0.5) * (x - 0.5))
+                .sum();
+            let u = opt
+                .update_in_place(g, state, Some(&p), &Extra::value(value as f64))
+                .unwrap_or_else(|e| panic!("step {t}: {e}"));
+            p = apply_updates(&p, &u).unwrap();
+        }
+        p
+    };
+    let device = params.leaves()[0].device();
+    let mut whole_state = opt.init(params).unwrap();
+    let whole = run(params, &mut whole_state, 0..steps);
+
+    let mut state = opt.init(params).unwrap();
+    let half = run(params, &mut state, 0..split);
+    let file = std::env::temp_dir().join(format!(
+        "optax-core-resume-{}-{:?}.json",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    state.save(&file).unwrap();
+    let template = opt.init(params).unwrap();
+    let mut loaded = State::load(&file, &template, &device).unwrap();
+    let _ = std::fs::remove_file(&file);
+    let resumed = run(&half, &mut loaded, split..steps);
+
+    assert_eq!(
+        whole.to_vecs().unwrap(),
+        resumed.to_vecs().unwrap(),
+        "parameters differ"
+    );
+    assert_eq!(
+        whole_state.to_json().unwrap(),
+        loaded.to_json().unwrap(),
+        "states differ"
+    );
+}
