@@ -34,6 +34,7 @@
 pub mod alias;
 mod apply;
 pub mod combine;
+pub mod contrib;
 pub mod device;
 mod error;
 pub mod fusion;
