@@ -272,3 +272,47 @@ impl<T: Transform + 'static> IntoTransformation for T {
         GradientTransformation::new(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use burn::tensor::{Device, Tensor};
+
+    use super::Extra;
+    use crate::tree::Tree;
+
+    type ValueFn = Arc<dyn Fn(f64) -> f64 + Send + Sync>;
+
+    #[test]
+    fn extra_arguments_are_read_back_by_kind() {
+        let device = Device::flex();
+        let grad = Tree::builder()
+            .leaf("w", Tensor::<1>::ones([3], &device))
+            .build()
+            .unwrap();
+        let f: ValueFn = Arc::new(|x| 2.0 * x);
+        let extra = Extra::value(1.5)
+            .with_tree("grad", grad)
+            .with_fn("value_fn", f)
+            .with("value", 2.5);
+
+        assert_eq!(extra.get("value").and_then(|v| v.value()), Some(2.5));
+        assert_eq!(extra.get_tree("grad").map(|t| t.len()), Some(1));
+        assert_eq!(
+            extra.get_fn::<ValueFn>("value_fn").map(|f| f(3.0)),
+            Some(6.0)
+        );
+        // The wrong kind or type reads as absent, not as a panic.
+        assert!(extra.get("grad").is_none());
+        assert!(extra.get_tree("value").is_none());
+        assert!(extra.get_fn::<fn(f64) -> f64>("value_fn").is_none());
+        assert!(extra.contains("value_fn") && !extra.contains("missing"));
+        assert_eq!(
+            extra.names().collect::<Vec<_>>(),
+            ["grad", "value_fn", "value"]
+        );
+        assert!(!extra.without("grad").contains("grad"));
+        assert!(format!("{extra:?}").contains("value_fn"));
+    }
+}
