@@ -50,6 +50,7 @@ mod step;
 mod transform;
 pub mod transforms;
 pub mod tree;
+pub mod wrappers;
 
 /// The traits and types most programs need: `use optax_core::prelude::*;`.
 pub mod prelude {
