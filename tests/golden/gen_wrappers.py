@@ -232,21 +232,51 @@ def cases():
                                             "decay": 0.9}},
           "sum_ema_nodebias": {"measure_with_ema": {
               "measure": "sum", "decay": 0.5, "debias": False}},
-          "trace": {"trace": {"decay": 0.5}}}}},
+          "mom": {"trace": {"decay": 0.5}}}}},
       {"clip_by_global_norm": {"max_norm": 0.3}}]})
   return c
 
 
-def flat_state_measurements(state, names, paths):
-  """The measurement named `name` in state, as a list of leaves."""
+# The measurements recorded in the state, per case: compared step by step.
+MEASURED = {
+    "snapshot_norm": ["n"],
+    "monitor_norm_ema": ["norm_before_clip", "norm_ema", "sum_ema_nodebias",
+                         "mom"],
+}
+
+
+def state_measurements(state, names, paths):
+  """The measurements named `names` in `state`, each as a list of leaves."""
   out = {}
   for n in names:
     m = optax.tree.get(state, n)
     if isinstance(m, dict):
-      out[n] = [g.F32List(np.asarray(m[p])) for p in paths]
+      out[n] = [g.F32List(np.asarray(m[p]).reshape(-1)) for p in paths]
     else:
       out[n] = [g.F32List(np.asarray(m).reshape(-1))]
   return out
+
+
+def add_measurements(case, names):
+  """Replays `case`'s recorded gradients and stores the state's measurements
+  after each step in `case["measurements"]`."""
+  paths = case["paths"]
+  shapes = case["shapes"]
+  tx = g.build(case["spec"], paths)
+
+  def tree(leaves):
+    return {p: jnp.asarray(np.asarray(l.values, np.float32).reshape(s))
+            for p, l, s in zip(paths, leaves, shapes)}
+
+  params = tree(case["params0"])
+  state = tx.init(params)
+  update = jax.jit(tx.update)
+  out = []
+  for step in case["steps"]:
+    updates, state = update(tree(step["grads"]), state, params)
+    params = optax.apply_updates(params, updates)
+    out.append(state_measurements(state, names, paths))
+  case["measurements"] = out
 
 
 def run_lookahead(name, spec, steps=20):
@@ -307,7 +337,10 @@ def main():
   warnings.simplefilter("ignore", DeprecationWarning)
   out = []
   for name, spec, kw in cases():
-    out.append(g.run_case(name, spec, **kw))
+    case = g.run_case(name, spec, **kw)
+    if name in MEASURED:
+      add_measurements(case, MEASURED[name])
+    out.append(case)
   look = [run_lookahead(n, s) for n, s in lookahead_cases()]
   path, size = g.write("wrappers.json", {
       "meta": {
@@ -322,7 +355,9 @@ def main():
               "the first half of `paths`); grads are taken at the fast "
               "params (only the fast leaves are stored); updates and params "
               "list the fast leaves, then the slow ones (paths `fast.*`, "
-              "`slow.*`)."),
+              "`slow.*`). measurements (snapshot/monitor cases): after "
+              "each step, optax.tree.get(state, name) for each name, as a "
+              "list of leaves (a scalar as one 1-element leaf)."),
       },
       "cases": out,
       "lookahead": look,
