@@ -82,3 +82,10 @@ pub use step::TransformExt;
 pub use transform::{Extra, GradientTransformation, IntoTransformation, Transform};
 pub use transforms::*;
 pub use tree::{apply_updates_to_module, Tree, TreeBuilder, TreeDef};
+pub use wrappers::{
+    apply_if_finite, conditionally_mask, conditionally_transform, flatten, lookahead,
+    measure_with_ema, monitor, skip_large_updates, skip_not_finite, snapshot,
+    with_extra_args_support, ApplyIfFinite, Condition, ConditionallyMask, ConditionallyTransform,
+    Flatten, Lookahead, LookaheadParams, Measure, MeasureWithEma, Monitor, MultiSteps,
+    ShouldSkipUpdateFn, Snapshot,
+};

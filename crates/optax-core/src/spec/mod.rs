@@ -34,6 +34,7 @@ mod schedules;
 mod sgd;
 mod sign;
 mod step_size;
+mod wrappers;
 
 pub use args::Args;
 pub use registry::{schedule_names, transform_names};
