@@ -13,7 +13,8 @@ use optax_core::wrappers::{
     ShouldSkipUpdateFn,
 };
 use optax_core::{
-    adam, apply_updates, chain, from_spec, sgd, Extra, IntoTransformation, OptaxError, State, Tree,
+    adam, apply_updates, chain, from_spec, sgd, Extra, IntoTransformation, OptaxError, State,
+    Transform, Tree,
 };
 use serde_json::json;
 
@@ -296,7 +297,7 @@ fn a_bad_inner_spec_names_its_place() {
         ),
         (
             json!({"apply_if_finite": {"inner": {"sgd": {"lr": 0.1}}, "max_consecutive_errors": 3}}),
-            "apply_if_finite.inner.sgd.lr",
+            "apply_if_finite.inner.sgd.learning_rate",
         ),
         (
             json!({"lookahead": {"fast_optimizer": {"chain": [{"nope": {}}]}, "sync_period": 2, "slow_step_size": 0.5}}),

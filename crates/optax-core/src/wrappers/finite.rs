@@ -21,7 +21,7 @@ pub(crate) fn count_not_finite(tree: &Tree) -> Result<i64> {
     let v = total
         .into_data()
         .convert::<i64>()
-        .to_vec::<i64>()
+        .try_to_vec::<i64>()
         .map_err(|e| OptaxError::Io(format!("{e:?}")))?;
     Ok(v.first().copied().unwrap_or(0))
 }

@@ -130,7 +130,7 @@ pub fn skip_large_updates(
             .sum()
             .into_data()
             .convert::<f32>()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .map_err(|e| OptaxError::Io(format!("{e:?}")))?;
         v[0]
     };
