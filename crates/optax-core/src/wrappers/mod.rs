@@ -4,3 +4,13 @@
 //!
 //! Each takes its inner transformation as a [`GradientTransformation`](crate::GradientTransformation)
 //! and, in a spec, as a nested spec under Optax's argument name.
+
+mod inject_defaults;
+mod inject_hyperparams;
+#[allow(deprecated)]
+pub use inject_hyperparams::{
+    get_hyperparam, inject_hyperparams, inject_stateful_hyperparams, set_hyperparam, HyperNumber,
+    Hyperparams, InjectHyperparams, InnerFactory, Injected, INJECT_STATE_KIND,
+    WRAPPED_SCHEDULE_STATE_KIND,
+};
+pub(crate) use inject_defaults::OPTAX_SIGNATURES as INJECT_SIGNATURES;
