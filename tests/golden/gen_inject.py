@@ -91,16 +91,25 @@ for _n in INJECT_NAMES:
   g.EXTRA_BUILDERS[_n] = build_inject(_n)
 
 
-def find_inject_state(state):
-  """The InjectStatefulHyperparamsState in a (possibly chained) state."""
+def inject_states(state, out=None):
+  """Every InjectStatefulHyperparamsState in a (possibly chained) state, in order."""
+  out = [] if out is None else out
   if isinstance(state, optax.InjectStatefulHyperparamsState):
-    return state
-  if isinstance(state, tuple):
+    out.append(state)
+  elif isinstance(state, tuple):
     for s in state:
-      found = find_inject_state(s)
-      if found is not None:
-        return found
-  return None
+      inject_states(s, out)
+  return out
+
+
+def all_hyperparams(state):
+  """The hyperparams dicts of every wrapper in the state, merged (names are distinct)."""
+  merged = {}
+  for s in inject_states(state):
+    for k, v in s.hyperparams.items():
+      assert k not in merged, k
+      merged[k] = v
+  return merged
 
 
 def hp_json(hps):
@@ -128,15 +137,17 @@ def run_inject_case(name, spec, steps=20, set_at=None, tree="default"):
   tx = g.build(spec, paths)
   params = {p: jnp.asarray(v) for p, v in p0.items()}
   state = tx.init(params)
-  init_hps = hp_json(find_inject_state(state).hyperparams)
+  init_hps = hp_json(all_hyperparams(state))
   update = jax.jit(tx.update)
   out_steps = []
   for t in range(steps):
     if t in set_at:
-      hps = find_inject_state(state).hyperparams
       for k, v in set_at[t].items():
-        assert k in hps, (name, k)
-        hps[k] = v  # Optax's documented way: a plain Python number
+        holders = [s.hyperparams for s in inject_states(state)
+                   if k in s.hyperparams]
+        assert holders, (name, k)
+        for hps in holders:
+          hps[k] = v  # Optax's documented way: a plain Python number
     pn = {p: np.asarray(params[p], dtype=np.float32) for p in paths}
     gr = {p: (np.float32(2.0) * (pn[p] - target[p])
               + np.float32(0.1) * noises[t][p]).astype(np.float32)
@@ -152,7 +163,7 @@ def run_inject_case(name, spec, steps=20, set_at=None, tree="default"):
         "value": None,
         "updates": g.leaves(updates, paths),
         "params": g.leaves(params, paths),
-        "hyperparams": hp_json(find_inject_state(state).hyperparams),
+        "hyperparams": hp_json(all_hyperparams(state)),
     })
   case = {
       "name": name,
