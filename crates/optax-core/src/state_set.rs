@@ -88,7 +88,7 @@ fn replace(
             .iter_mut()
             .map(|(k, s)| {
                 let here = join(path, k);
-                replace(s, k == name, &here, name, value, filtering)
+                replace(s, k.as_str() == name, &here, name, value, filtering)
             })
             .sum(),
         State::Tuple(v) => v

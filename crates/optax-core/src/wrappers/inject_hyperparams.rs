@@ -258,10 +258,12 @@ impl fmt::Debug for InjectHyperparams {
 /// .hyperparam("b1", 0.9)
 /// .into_transformation();
 /// let mut state = opt.init(&params)?;
-/// opt.step(&mut params, params.map(|p| p.ones_like()), &mut state)?;
+/// let grads = params.map(|p| p.ones_like());
+/// opt.step(&mut params, grads.clone(), &mut state)?;
 /// assert_eq!(get_hyperparam(&state, "learning_rate")?, 0.01f32 as f64);
 /// set_hyperparam(&mut state, "learning_rate", 0.001)?; // used from the next step on
-/// opt.step(&mut params, params.map(|p| p.ones_like()), &mut state)?;
+/// opt.step(&mut params, grads, &mut state)?;
+/// assert_eq!(get_hyperparam(&state, "learning_rate")?, 0.001f32 as f64);
 /// # Ok::<(), optax_core::OptaxError>(())
 /// ```
 pub fn inject_hyperparams<F>(inner_factory: F) -> InjectHyperparams
@@ -288,8 +290,11 @@ where
 ///     .leaf("b", Tensor::<1>::ones([2], &device))
 ///     .leaf("c", Tensor::<2>::ones([2, 2], &device))
 ///     .build()?;
-/// let opt = inject_stateful_hyperparams(|h| Ok(optax_core::sgd(h.get("learning_rate")?).into_transformation()))
-///     .hyperparam("learning_rate", 0.1);
+/// #[allow(deprecated)]
+/// let opt = inject_stateful_hyperparams(|h| {
+///     Ok(optax_core::sgd(h.get("learning_rate")?).into_transformation())
+/// })
+/// .hyperparam("learning_rate", 0.1);
 /// let state = opt.init(&params)?;
 /// assert_eq!(state.get("learning_rate")?.as_float()?, 0.1f32 as f64);
 /// # Ok::<(), optax_core::OptaxError>(())
@@ -482,8 +487,11 @@ impl Transform for InjectHyperparams {
 
 /// The `InjectStatefulHyperparamsState` records anywhere in `state` (a chain may hold several).
 fn inject_records_mut<'a>(state: &'a mut State, out: &mut Vec<&'a mut State>) {
+    if is_inject_record(state) {
+        out.push(state);
+        return;
+    }
     match state {
-        State::Record { kind, .. } if kind == INJECT_STATE_KIND => out.push(state),
         State::Record { fields: v, .. } | State::Map(v) => {
             for (_, s) in v.iter_mut() {
                 inject_records_mut(s, out);
@@ -496,6 +504,10 @@ fn inject_records_mut<'a>(state: &'a mut State, out: &mut Vec<&'a mut State>) {
         }
         _ => {}
     }
+}
+
+fn is_inject_record(state: &State) -> bool {
+    matches!(state, State::Record { kind, .. } if kind == INJECT_STATE_KIND)
 }
 
 fn inject_records<'a>(state: &'a State, out: &mut Vec<&'a State>) {
