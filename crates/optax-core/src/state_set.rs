@@ -94,7 +94,16 @@ fn replace(
         State::Tuple(v) => v
             .iter_mut()
             .enumerate()
-            .map(|(i, s)| replace(s, false, &join(path, &i.to_string()), name, value, filtering))
+            .map(|(i, s)| {
+                replace(
+                    s,
+                    false,
+                    &join(path, &i.to_string()),
+                    name,
+                    value,
+                    filtering,
+                )
+            })
             .sum(),
         _ => 0,
     }

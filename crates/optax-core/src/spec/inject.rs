@@ -184,7 +184,10 @@ fn build(
         if let Some(bad) = static_args.iter().find(|s| !params.contains(&s.as_str())) {
             return Err(spec_err(
                 format!("{here}.static_args"),
-                format!("`{bad}` is not a parameter of {name} (static_args must name some of: {})", params.join(", ")),
+                format!(
+                    "`{bad}` is not a parameter of {name} (static_args must name some of: {})",
+                    params.join(", ")
+                ),
             ));
         }
     }

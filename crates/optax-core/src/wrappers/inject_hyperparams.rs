@@ -84,9 +84,9 @@ impl HyperNumber {
         match s {
             State::Float(v) => Ok(HyperNumber::Float(*v)),
             State::Int(i) => Ok(HyperNumber::Int(*i)),
-            State::Tensor(t) if t.dims()[0] == 1 => Ok(HyperNumber::Float(
-                t.clone().into_scalar::<f32>() as f64,
-            )),
+            State::Tensor(t) if t.dims()[0] == 1 => {
+                Ok(HyperNumber::Float(t.clone().into_scalar::<f32>() as f64))
+            }
             State::Tensor(t) => Err(OptaxError::state(
                 format!("hyperparams.{name}"),
                 format!("expected one number, found a tensor of {:?}", t.dims()),
@@ -141,9 +141,7 @@ impl Hyperparams {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| *v)
-            .ok_or_else(|| {
-                OptaxError::invalid(name, "is not one of the injected hyperparameters")
-            })
+            .ok_or_else(|| OptaxError::invalid(name, "is not one of the injected hyperparameters"))
     }
 
     /// Whether `name` is one of the hyperparameters.
@@ -187,9 +185,7 @@ impl From<Hyper> for Injected {
         match h {
             Hyper::Value(v) => Injected::Number(HyperNumber::Float(v)),
             Hyper::Schedule(s) => Injected::Schedule(s),
-            Hyper::Tensor(t) => {
-                Injected::Number(HyperNumber::Float(t.into_scalar::<f32>() as f64))
-            }
+            Hyper::Tensor(t) => Injected::Number(HyperNumber::Float(t.into_scalar::<f32>() as f64)),
         }
     }
 }
@@ -405,22 +401,33 @@ fn schedule_count(states: &[(String, State)], name: &str) -> Result<i64> {
 }
 
 fn wrapped_schedule_state(count: i64) -> State {
-    State::record(WRAPPED_SCHEDULE_STATE_KIND, vec![("count", State::Int(count))])
+    State::record(
+        WRAPPED_SCHEDULE_STATE_KIND,
+        vec![("count", State::Int(count))],
+    )
 }
 
+/// Optax's dicts come out of `init` and of a jitted `update` with their keys sorted (a JAX
+/// pytree's dict order): the state's maps are kept in that order.
 fn map_of(hps: &Hyperparams) -> State {
-    State::Map(
-        hps.values
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_state()))
-            .collect(),
-    )
+    let mut v: Vec<(String, State)> = hps
+        .values
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_state()))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    State::Map(v)
+}
+
+fn sorted(mut v: Vec<(String, State)>) -> State {
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    State::Map(v)
 }
 
 impl Transform for InjectHyperparams {
     fn init(&self, params: &Tree) -> Result<State> {
         let hps = self.initial_hyperparams();
-        let sched_states = self
+        let sched_states: Vec<(String, State)> = self
             .ordered()
             .filter(|(_, v)| matches!(v, Injected::Schedule(_)))
             .map(|(name, _)| (name.clone(), wrapped_schedule_state(0)))
@@ -431,7 +438,7 @@ impl Transform for InjectHyperparams {
             vec![
                 ("count", State::Int(0)),
                 ("hyperparams", map_of(&hps)),
-                ("hyperparams_states", State::Map(sched_states)),
+                ("hyperparams_states", sorted(sched_states)),
                 ("inner_state", inner_state),
             ],
         ))
@@ -466,7 +473,7 @@ impl Transform for InjectHyperparams {
                 vec![
                     ("count", State::Int(safe_increment(p.count))),
                     ("hyperparams", map_of(&hps)),
-                    ("hyperparams_states", State::Map(sched_states)),
+                    ("hyperparams_states", sorted(sched_states)),
                     ("inner_state", inner_state),
                 ],
             ),

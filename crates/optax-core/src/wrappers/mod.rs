@@ -7,10 +7,10 @@
 
 mod inject_defaults;
 mod inject_hyperparams;
+pub(crate) use inject_defaults::OPTAX_SIGNATURES as INJECT_SIGNATURES;
 #[allow(deprecated)]
 pub use inject_hyperparams::{
     get_hyperparam, inject_hyperparams, inject_stateful_hyperparams, set_hyperparam, HyperNumber,
-    Hyperparams, InjectHyperparams, InnerFactory, Injected, INJECT_STATE_KIND,
+    Hyperparams, InjectHyperparams, Injected, InnerFactory, INJECT_STATE_KIND,
     WRAPPED_SCHEDULE_STATE_KIND,
 };
-pub(crate) use inject_defaults::OPTAX_SIGNATURES as INJECT_SIGNATURES;
