@@ -46,6 +46,7 @@ pub mod second_order;
 mod setters;
 pub mod spec;
 mod state;
+mod state_set;
 mod step;
 mod transform;
 pub mod transforms;

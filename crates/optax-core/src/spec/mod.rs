@@ -25,6 +25,7 @@ mod clipping;
 mod combinators;
 mod constraints;
 mod elementary;
+mod inject;
 mod layerwise;
 mod memory_efficient;
 mod normalization;
@@ -121,6 +122,9 @@ static EMPTY: std::sync::LazyLock<serde_json::Map<String, Value>> =
 pub(crate) fn transform_at(spec: &Value, at: &str) -> Result<GradientTransformation> {
     let (name, body) = entry(spec, at, "transformation")?;
     let here = join(at, name);
+    if let Some(t) = inject::intercept(name, body, &here) {
+        return t;
+    }
     let builder = registry::transform(name).ok_or_else(|| OptaxError::Spec {
         at: if at.is_empty() {
             name.to_string()

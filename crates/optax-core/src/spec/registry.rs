@@ -30,6 +30,7 @@ const TRANSFORM_TABLES: &[&[(&str, TransformBuilder)]] = &[
     super::step_size::TRANSFORMS,
     super::optimistic::TRANSFORMS,
     super::wrappers::TRANSFORMS,
+    super::inject::TRANSFORMS,
 ];
 /// The tables of `optax.contrib`: their names are accepted bare (`muon`) and with the
 /// `contrib.` prefix (`contrib.muon`).

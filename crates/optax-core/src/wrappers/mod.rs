@@ -33,3 +33,12 @@ pub use multi_steps::{EveryK, MultiSteps};
 pub use skip::{skip_large_updates, skip_not_finite, ShouldSkipUpdateFn};
 pub use snapshot::{snapshot, Snapshot};
 pub use with_extra_args_support::with_extra_args_support;
+mod inject_defaults;
+mod inject_hyperparams;
+pub(crate) use inject_defaults::OPTAX_SIGNATURES as INJECT_SIGNATURES;
+#[allow(deprecated)]
+pub use inject_hyperparams::{
+    get_hyperparam, inject_hyperparams, inject_stateful_hyperparams, set_hyperparam, HyperNumber,
+    Hyperparams, InjectHyperparams, Injected, InnerFactory, INJECT_STATE_KIND,
+    WRAPPED_SCHEDULE_STATE_KIND,
+};
