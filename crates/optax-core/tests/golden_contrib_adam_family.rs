@@ -15,7 +15,7 @@ use optax_core::contrib::{
 };
 use optax_core::{
     apply_updates, from_spec, linear_schedule, sgd, Extra, GradientTransformation,
-    IntoTransformation, OptaxError, State, Tree,
+    IntoTransformation, OptaxError, State, Transform, Tree,
 };
 use serde_json::{json, Value};
 
