@@ -4,3 +4,26 @@
 //!
 //! Every name here is also a spec name, bare (`{"muon": {..}}`) or with the `contrib.` prefix
 //! (`{"contrib.muon": {..}}`). `docs/coverage.md` lists each one with its status.
+
+mod acprop;
+mod ademamix;
+mod adopt;
+mod madgrad;
+mod reduce_on_plateau;
+mod schedule_free;
+mod schedule_free_adamw;
+mod schedule_free_sgd;
+mod simplified_ademamix;
+
+pub use acprop::{acprop, scale_by_acprop, Acprop, ScaleByAcprop};
+pub use ademamix::{ademamix, scale_by_ademamix, Ademamix, ScaleByAdemamix};
+pub use adopt::{adopt, scale_by_adopt, Adopt, ClipValueFn, ScaleByAdopt};
+pub use madgrad::{madgrad, scale_by_madgrad, Madgrad, ScaleByMadgrad};
+pub use reduce_on_plateau::{reduce_on_plateau, ReduceOnPlateau};
+pub use schedule_free::{schedule_free, schedule_free_eval_params, ScheduleFree};
+pub use schedule_free_adamw::{schedule_free_adamw, ScheduleFreeAdamW};
+pub use schedule_free_sgd::{schedule_free_sgd, ScheduleFreeSgd};
+pub use simplified_ademamix::{
+    scale_by_simplified_ademamix, simplified_ademamix, ScaleBySimplifiedAdemamix,
+    SimplifiedAdemamix,
+};

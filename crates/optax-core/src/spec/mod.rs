@@ -24,6 +24,7 @@ mod adam_variants;
 mod clipping;
 mod combinators;
 mod constraints;
+mod contrib_adam_family;
 mod elementary;
 mod inject;
 mod layerwise;
