@@ -9,8 +9,8 @@ use optax_core::contrib::{
     cocob, dadapt_adamw, dog, dowg, mechanize, momo, momo_adam, prodigy, scale_by_cocob,
 };
 use optax_core::{
-    adam, from_spec, sgd, Extra, GradientTransformation, IntoTransformation, OptaxError,
-    Transform, Tree,
+    adam, from_spec, sgd, Extra, GradientTransformation, IntoTransformation, OptaxError, Transform,
+    Tree,
 };
 use serde_json::json;
 
@@ -37,7 +37,10 @@ fn params(device: &Device) -> Tree {
 
 fn all() -> Vec<(&'static str, GradientTransformation)> {
     vec![
-        ("prodigy", prodigy().weight_decay(0.01).into_transformation()),
+        (
+            "prodigy",
+            prodigy().weight_decay(0.01).into_transformation(),
+        ),
         (
             "prodigy_safeguard",
             prodigy()
@@ -51,7 +54,9 @@ fn all() -> Vec<(&'static str, GradientTransformation)> {
         ("dog", dog().weight_decay(0.01).into_transformation()),
         (
             "dog_learning_rate",
-            dog().init_step(("learning_rate", 0.1)).into_transformation(),
+            dog()
+                .init_step(("learning_rate", 0.1))
+                .into_transformation(),
         ),
         ("dowg", dowg().into_transformation()),
         ("mechanize", mechanize(adam(0.1)).into_transformation()),
@@ -111,9 +116,18 @@ fn bad_arguments_are_typed_errors() {
     // Spec errors name the argument.
     for (spec, at) in [
         (json!({"prodigy": {"betas": [0.9]}}), "prodigy.betas"),
-        (json!({"contrib.dog": {"init_step": ["x", 1.0]}}), "contrib.dog.init_step"),
-        (json!({"mechanize": {"weight_decay": 0.1}}), "mechanize.base_optimizer"),
-        (json!({"momo": {"adapt_lower_bound": 1}}), "momo.adapt_lower_bound"),
+        (
+            json!({"contrib.dog": {"init_step": ["x", 1.0]}}),
+            "contrib.dog.init_step",
+        ),
+        (
+            json!({"mechanize": {"weight_decay": 0.1}}),
+            "mechanize.base_optimizer",
+        ),
+        (
+            json!({"momo": {"adapt_lower_bound": 1}}),
+            "momo.adapt_lower_bound",
+        ),
     ] {
         match from_spec(&spec) {
             Err(OptaxError::Spec { at: got, .. }) => assert_eq!(got, at, "{spec}"),
@@ -166,5 +180,7 @@ fn missing_params_or_value_are_typed_errors_and_leave_the_state() {
         .build()
         .unwrap();
     let s = dowg().init(&p).unwrap();
-    assert!(dowg().update(q.clone(), &s, Some(&q), &Extra::none()).is_err());
+    assert!(dowg()
+        .update(q.clone(), &s, Some(&q), &Extra::none())
+        .is_err());
 }

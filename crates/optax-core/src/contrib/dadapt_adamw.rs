@@ -143,7 +143,8 @@ impl Transform for DAdaptAdamW {
         let exp_avg_sq = exp_avg_sq.zip_map(&updates, |v, g| {
             v.mul_scalar(b2) + g.clone().mul_scalar(1.0 - b2) * g
         })?;
-        let grad_sum = grad_sum.zip_map(&updates, |s, g| s.mul_scalar(sb2) + s_scale.clone() * g)?;
+        let grad_sum =
+            grad_sum.zip_map(&updates, |s, g| s.mul_scalar(sb2) + s_scale.clone() * g)?;
         let grad_sum_l1 = tree::sum(&grad_sum.map(|t| t.abs()));
         let numerator = numerator.mul_scalar(sb2) + s_scale * numerator_acum;
         let d_estimate = numerator.clone() / grad_sum_l1.mul_scalar(1.0 - sb2);

@@ -148,7 +148,8 @@ impl Transform for Mechanize {
         let s_sum = s.clone().sum();
         let grad_norm = tree::norm(&updates, NormOrd::L2, false);
         let param_norm = tree::norm(params, NormOrd::L2, false);
-        let wd = s_sum.clone().mul_scalar(self.weight_decay) * grad_norm / param_norm.add_scalar(eps);
+        let wd =
+            s_sum.clone().mul_scalar(self.weight_decay) * grad_norm / param_norm.add_scalar(eps);
         let updates = updates.zip_map(params, |g, p| g + wd.clone() * p)?;
         let denom = s_sum.add_scalar(eps);
         let delta_prev = params.zip_map(x0, |x, x0| (x0 - x) / denom.clone())?;
@@ -156,9 +157,15 @@ impl Transform for Mechanize {
         let h = tree::vdot(&updates, &delta_prev)?;
 
         let device = device_of(params);
-        let betas: Vec<f32> = (1..=n as i32).map(|i| (1.0 - 0.1f64.powi(i)) as f32).collect();
+        let betas: Vec<f32> = (1..=n as i32)
+            .map(|i| (1.0 - 0.1f64.powi(i)) as f32)
+            .collect();
         let betas = Tensor::<1>::from_data(TensorData::new(betas, [n]), &device);
-        let clipped_h = h.clone().expand([n]).max_pair(m.clone().neg()).min_pair(m.clone());
+        let clipped_h = h
+            .clone()
+            .expand([n])
+            .max_pair(m.clone().neg())
+            .min_pair(m.clone());
         let m_new = (betas.clone() * m).max_pair(h.clone().abs().add_scalar(eps).expand([n]));
         let v = betas.clone() * betas.clone() * v + (h.clone() * h).expand([n]);
         let r = betas * r + clipped_h * s;

@@ -6,11 +6,11 @@
 //! (`{"contrib.muon": {..}}`). `docs/coverage.md` lists each one with its status.
 
 // Learning-rate-free optimizers.
-mod lr_free_common;
 pub mod cocob;
 pub mod dadapt_adamw;
 pub mod dog;
 pub mod dowg;
+mod lr_free_common;
 pub mod mechanize;
 pub mod momo;
 pub mod momo_adam;

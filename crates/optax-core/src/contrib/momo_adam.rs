@@ -142,7 +142,8 @@ impl Transform for MomoAdam {
         let (b1, b2, eps) = (self.b1, self.b2, self.eps);
         let count_inc = safe_increment(count);
         let barf = barf.mul_scalar(b1) + value.mul_scalar(1.0 - b1);
-        let exp_avg = exp_avg.zip_map(&updates, |d, g| d.mul_scalar(b1) + g.mul_scalar(1.0 - b1))?;
+        let exp_avg =
+            exp_avg.zip_map(&updates, |d, g| d.mul_scalar(b1) + g.mul_scalar(1.0 - b1))?;
         let exp_avg_sq = exp_avg_sq.zip_map(&updates, |v, g| {
             v.mul_scalar(b2) + g.clone().mul_scalar(1.0 - b2) * g
         })?;

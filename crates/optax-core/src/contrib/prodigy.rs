@@ -24,7 +24,8 @@ use crate::transform::{Extra, Transform};
 use crate::tree::{self, Tree};
 
 use super::lr_free_common::{
-    check_finite, check_nonneg, check_pos, check_unit, device_of, one_minus_pow, scalar, tensor_field,
+    check_finite, check_nonneg, check_pos, check_unit, device_of, one_minus_pow, scalar,
+    tensor_field,
 };
 
 /// Prodigy (`optax.contrib.prodigy`). State `ProdigyState(exp_avg, exp_avg_sq, grad_sum,
@@ -163,9 +164,7 @@ impl Transform for Prodigy {
         );
         for i in 0..n {
             let dg = updates.leaves()[i].clone() * estim_lr.clone();
-            m.push(
-                exp_avg.leaves()[i].clone().mul_scalar(b1) + dg.clone().mul_scalar(1.0 - b1),
-            );
+            m.push(exp_avg.leaves()[i].clone().mul_scalar(b1) + dg.clone().mul_scalar(1.0 - b1));
             v.push(
                 exp_avg_sq.leaves()[i].clone().mul_scalar(b2)
                     + dg.clone().mul_scalar(1.0 - b2) * dg.clone(),

@@ -118,8 +118,8 @@ impl Transform for ScaleByCocob {
             let p0 = init.leaves()[i].clone();
             let l = scale.leaves()[i].clone().max_pair(c.clone().abs());
             let g = subgradients.leaves()[i].clone() + c.clone().abs();
-            let r = (reward.leaves()[i].clone() - c.clone() * (p.clone() - p0.clone()))
-                .clamp_min(0.0);
+            let r =
+                (reward.leaves()[i].clone() - c.clone() * (p.clone() - p0.clone())).clamp_min(0.0);
             let cum = cumulative.leaves()[i].clone() - c;
             let bet = l.clone() * (g.clone() + l.clone()).max_pair(l.clone().mul_scalar(alpha));
             out.push(-p + (p0 + cum.clone() / bet * (l.clone() + r.clone())));
@@ -134,7 +134,10 @@ impl Transform for ScaleByCocob {
                 KIND,
                 vec![
                     ("init_particles", State::Tree(init.clone())),
-                    ("cumulative_gradients", State::Tree(cumulative.with_leaves(cs))),
+                    (
+                        "cumulative_gradients",
+                        State::Tree(cumulative.with_leaves(cs)),
+                    ),
                     ("scale", State::Tree(scale.with_leaves(ls))),
                     ("subgradients", State::Tree(subgradients.with_leaves(gs))),
                     ("reward", State::Tree(reward.with_leaves(rs))),

@@ -58,7 +58,10 @@ impl Transform for ScaleByDowg {
             KIND,
             vec![
                 ("init_params", State::Tree(params.clone())),
-                ("weighted_sq_norm_grads", State::Tensor(scalar(0.0, &device))),
+                (
+                    "weighted_sq_norm_grads",
+                    State::Tensor(scalar(0.0, &device)),
+                ),
                 ("estim_sq_dist", State::Tensor(scalar(r0, &device))),
             ],
         ))

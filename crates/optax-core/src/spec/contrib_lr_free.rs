@@ -154,7 +154,10 @@ mod tests {
         assert_errors_at(&[
             (json!({"prodigy": {"betas": [0.9]}}), "prodigy.betas"),
             (json!({"prodigy": {"estim_lr0": 0.0}}), "prodigy.estim_lr0"),
-            (json!({"dadapt_adamw": {"betas": [0.9, 1.5]}}), "dadapt_adamw.betas"),
+            (
+                json!({"dadapt_adamw": {"betas": [0.9, 1.5]}}),
+                "dadapt_adamw.betas",
+            ),
             (json!({"dog": {"init_step": ["far", 1.0]}}), "dog.init_step"),
             (json!({"dog": {"init_step": 1.0}}), "dog.init_step"),
             (json!({"mechanize": {}}), "mechanize.base_optimizer"),
@@ -168,8 +171,14 @@ mod tests {
                 "mechanize.num_betas",
             ),
             (json!({"momo": {"beta": 1.5}}), "momo.beta"),
-            (json!({"contrib.momo_adam": {"b2": -0.5}}), "contrib.momo_adam.b2"),
-            (json!({"scale_by_cocob": {"alpha": "big"}}), "scale_by_cocob.alpha"),
+            (
+                json!({"contrib.momo_adam": {"b2": -0.5}}),
+                "contrib.momo_adam.b2",
+            ),
+            (
+                json!({"scale_by_cocob": {"alpha": "big"}}),
+                "scale_by_cocob.alpha",
+            ),
         ]);
     }
 }
