@@ -25,6 +25,7 @@ mod clipping;
 mod combinators;
 mod constraints;
 mod contrib_adam_family;
+mod contrib_lr_free;
 mod elementary;
 mod inject;
 mod layerwise;
