@@ -9,7 +9,7 @@ mod adamax;
 mod adamw;
 mod adan;
 mod amsgrad;
-mod built;
+pub(crate) mod built;
 mod fromage;
 mod lamb;
 mod lars;

@@ -4,3 +4,8 @@
 //!
 //! Every name here is also a spec name, bare (`{"muon": {..}}`) or with the `contrib.` prefix
 //! (`{"contrib.muon": {..}}`). `docs/coverage.md` lists each one with its status.
+
+mod privacy;
+pub use privacy::{
+    differentially_private_aggregate, dpsgd, DifferentiallyPrivateAggregate, Dpsgd,
+};

@@ -24,6 +24,7 @@ mod adam_variants;
 mod clipping;
 mod combinators;
 mod constraints;
+mod contrib_privacy;
 mod elementary;
 mod layerwise;
 mod memory_efficient;

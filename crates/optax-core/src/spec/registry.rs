@@ -32,7 +32,9 @@ const TRANSFORM_TABLES: &[&[(&str, TransformBuilder)]] = &[
 ];
 /// The tables of `optax.contrib`: their names are accepted bare (`muon`) and with the
 /// `contrib.` prefix (`contrib.muon`).
-const CONTRIB_TABLES: &[&[(&str, TransformBuilder)]] = &[];
+const CONTRIB_TABLES: &[&[(&str, TransformBuilder)]] = &[
+    super::contrib_privacy::TRANSFORMS,
+];
 const SCHEDULE_TABLES: &[&[(&str, ScheduleBuilder)]] = &[super::schedules::SCHEDULES];
 
 pub(crate) fn transform(name: &str) -> Option<TransformBuilder> {
