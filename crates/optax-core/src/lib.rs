@@ -41,6 +41,8 @@ pub mod fusion;
 mod hyper;
 pub mod losses;
 pub mod monte_carlo;
+pub mod numerics;
+pub mod projections;
 pub mod schedules;
 pub mod second_order;
 mod setters;
@@ -75,6 +77,9 @@ pub use losses::{
     l2_loss, log_cosh, ntxent, safe_softmax_cross_entropy, sigmoid_binary_cross_entropy,
     sigmoid_focal_loss, smooth_labels, softmax_cross_entropy,
     softmax_cross_entropy_with_integer_labels, squared_error,
+};
+pub use numerics::{
+    matrix_inverse_pth_root, nnls, power_iteration, safe_norm, safe_root_mean_squares,
 };
 pub use schedules::*;
 pub use spec::{from_spec, from_spec_str, schedule_from_spec};

@@ -37,6 +37,7 @@ const TRANSFORM_TABLES: &[&[(&str, TransformBuilder)]] = &[
 const CONTRIB_TABLES: &[&[(&str, TransformBuilder)]] = &[super::contrib_adam_family::TRANSFORMS];
 const CONTRIB_TABLES: &[&[(&str, TransformBuilder)]] = &[
     super::contrib_lr_free::TRANSFORMS, // prodigy, dadapt_adamw, cocob, dog, dowg, mechanize, momo
+    super::contrib_privacy::TRANSFORMS,
 ];
 const SCHEDULE_TABLES: &[&[(&str, ScheduleBuilder)]] = &[super::schedules::SCHEDULES];
 

@@ -5,12 +5,23 @@
 //! shape `[]` and one element. The structure (paths and shapes) is shared behind an `Arc`, so
 //! trees made from one another compare in O(1).
 
+mod batch_shape;
+mod casting;
+mod complex;
+mod map_params;
 mod module;
 pub mod ops;
+mod random;
 
 pub use module::apply_updates_to_module;
 pub(crate) use module::load_module_params;
 pub use ops::*;
+
+pub use batch_shape::batch_shape;
+pub use casting::{cast_like, dtype, MixedDtypeHandler};
+pub use complex::{conj, real};
+pub use map_params::map_params;
+pub use random::{random_like, random_like_with, split_key_like, Sampler};
 
 use std::collections::HashSet;
 use std::fmt;
