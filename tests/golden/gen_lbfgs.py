@@ -156,7 +156,9 @@ def run(name, spec, objective, tree, steps=20, p0=None):
 ROSEN_START = {"x": [-1.2, 1.0]}
 BT = {"scale_by_backtracking_linesearch": {"max_backtracking_steps": 15}}
 BT_GRAD = {"scale_by_backtracking_linesearch": {
-    "max_backtracking_steps": 15, "store_grad": True}}
+    "max_backtracking_steps": 30, "decrease_factor": 0.5, "store_grad": True}}
+BT_ROSEN = {"scale_by_backtracking_linesearch": {
+    "max_backtracking_steps": 40, "decrease_factor": 0.5}}
 ZOOM = {"scale_by_zoom_linesearch": {"max_linesearch_steps": 15}}
 SGD = {"sgd": {"learning_rate": 1.0}}
 
@@ -192,7 +194,7 @@ def cases():
   add("sgd_zoom/quadratic", {"chain": [SGD, {"scale_by_zoom_linesearch": {
       "max_linesearch_steps": 15, "initial_guess_strategy": "one",
       "max_learning_rate": 0.5}}]}, "quadratic", "default")
-  add("sgd_backtracking/rosen2d", {"chain": [SGD, BT]}, "rosenbrock",
+  add("sgd_backtracking/rosen2d", {"chain": [SGD, BT_ROSEN]}, "rosenbrock",
       "rosen2d", p0=ROSEN_START)
   add("sgd_backtracking/quadratic", {"chain": [SGD, {
       "scale_by_backtracking_linesearch": {
@@ -205,8 +207,25 @@ def cases():
 
 
 def main():
-  path, size = g.write("lbfgs.json", {
+  meta = {
       "optax_version": optax.__version__,
+      "jax_version": jax.__version__,
+      "numpy_version": np.__version__,
+      "backend": jax.default_backend(),
+      "generator": "tests/golden/gen_lbfgs.py",
+      "description": (
+          "Optax's documented L-BFGS loop (value_and_grad_from_state when the "
+          "line search stores value and grad, else jax.value_and_grad; then "
+          "update(grad, state, params, value=, grad=, value_fn=f)) for "
+          "`steps` steps. objective 'rosenbrock': sum(100 (x[1:] - "
+          "x[:-1]^2)^2 + (1 - x[:-1])^2) over the leaves concatenated in "
+          "`paths` order; 'quadratic': sum over leaves of sum(0.5 * scale * "
+          "(p - target)^2). Per step: the value and grad fed in, updates, "
+          "new params, and the line search state (learning_rate, value, "
+          "info.num_linesearch_steps, info.decrease_error)."),
+  }
+  path, size = g.write("lbfgs.json", {
+      "meta": meta,
       "cases": cases(),
   })
   print(f"wrote {path} ({size} bytes)")
