@@ -26,6 +26,7 @@ mod combinators;
 mod constraints;
 mod elementary;
 mod layerwise;
+mod lbfgs;
 mod memory_efficient;
 mod normalization;
 mod optimistic;

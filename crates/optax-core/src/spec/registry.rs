@@ -29,6 +29,7 @@ const TRANSFORM_TABLES: &[&[(&str, TransformBuilder)]] = &[
     super::layerwise::TRANSFORMS,
     super::step_size::TRANSFORMS,
     super::optimistic::TRANSFORMS,
+    super::lbfgs::TRANSFORMS,
 ];
 /// The tables of `optax.contrib`: their names are accepted bare (`muon`) and with the
 /// `contrib.` prefix (`contrib.muon`).
