@@ -39,6 +39,7 @@ pub mod device;
 mod error;
 pub mod fusion;
 mod hyper;
+pub mod lbfgs;
 pub mod losses;
 pub mod monte_carlo;
 pub mod numerics;
@@ -69,6 +70,7 @@ pub use combine::*;
 pub use error::{OptaxError, Result};
 pub use fusion::FusionReport;
 pub use hyper::{Hyper, Scalar};
+pub use lbfgs::*;
 /// The losses Optax also exports at its root (`optax.l2_loss`, ...).
 #[allow(deprecated)]
 pub use losses::{

@@ -30,6 +30,7 @@ mod contrib_privacy;
 mod elementary;
 mod inject;
 mod layerwise;
+mod lbfgs;
 mod memory_efficient;
 mod normalization;
 mod optimistic;

@@ -31,6 +31,7 @@ const TRANSFORM_TABLES: &[&[(&str, TransformBuilder)]] = &[
     super::optimistic::TRANSFORMS,
     super::wrappers::TRANSFORMS,
     super::inject::TRANSFORMS,
+    super::lbfgs::TRANSFORMS,
 ];
 /// The tables of `optax.contrib`: their names are accepted bare (`muon`) and with the
 /// `contrib.` prefix (`contrib.muon`).
