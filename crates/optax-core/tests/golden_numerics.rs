@@ -12,14 +12,13 @@ use std::sync::Arc;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::numerics::{
-    matrix_inverse_pth_root, nnls, nnls_multi, power_iteration, safe_norm,
-    safe_root_mean_squares,
+    matrix_inverse_pth_root, nnls, nnls_multi, power_iteration, safe_norm, safe_root_mean_squares,
 };
 use optax_core::projections::*;
 use optax_core::tree::NormOrd;
 use optax_core::{
-    apply_updates, from_spec, per_example_global_norm_clip, per_example_layer_norm_clip,
-    Extra, OptaxError, Tree, TreeDef,
+    apply_updates, from_spec, per_example_global_norm_clip, per_example_layer_norm_clip, Extra,
+    OptaxError, Tree, TreeDef,
 };
 use serde_json::Value;
 
@@ -59,7 +58,10 @@ fn run_all(file: &str, key: &str, f: impl Fn(&Value, &Device) -> Result<f64, Str
             Err(e) => failures.push(format!("{key}/{name}: {e}")),
         }
     }
-    println!("{} cases of {key}: largest relative error {worst:.2e}", cases.len());
+    println!(
+        "{} cases of {key}: largest relative error {worst:.2e}",
+        cases.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -114,7 +116,13 @@ fn safe_root_mean_squares_matches_optax() {
     run_all("numerics.json", "safe_root_mean_squares", |case, device| {
         let (_, x) = dyn_floats(&case["x"], device);
         let min_rms = common::num(&case["min_rms"]) as f64;
-        check("out", common::to_vec(safe_root_mean_squares(x, min_rms)), &case["out"], RTOL, ATOL)
+        check(
+            "out",
+            common::to_vec(safe_root_mean_squares(x, min_rms)),
+            &case["out"],
+            RTOL,
+            ATOL,
+        )
     });
 }
 
@@ -127,27 +135,49 @@ fn power_iteration_matches_optax() {
         let tol = case["error_tolerance"].as_f64().unwrap();
         let (eig, vec) =
             power_iteration(m, Some(v0), num_iters, tol, None).map_err(|e| e.to_string())?;
-        let a = check("eig", common::to_vec(eig), &case["eig"], ITER_RTOL, ITER_ATOL)?;
-        let b = check("vec", common::to_vec(vec), &case["vec"], ITER_RTOL, ITER_ATOL)?;
+        let a = check(
+            "eig",
+            common::to_vec(eig),
+            &case["eig"],
+            ITER_RTOL,
+            ITER_ATOL,
+        )?;
+        let b = check(
+            "vec",
+            common::to_vec(vec),
+            &case["vec"],
+            ITER_RTOL,
+            ITER_ATOL,
+        )?;
         Ok(a.max(b))
     });
 }
 
 #[test]
 fn matrix_inverse_pth_root_matches_optax() {
-    run_all("numerics.json", "matrix_inverse_pth_root", |case, device| {
-        let m: Tensor<2> = common::floats(&case["matrix"], device);
-        let p = case["p"].as_f64().unwrap();
-        let kw = &case["kwargs"];
-        let num_iters = kw["num_iters"].as_u64().unwrap_or(100) as usize;
-        let (root, error) =
-            matrix_inverse_pth_root(m, p, num_iters, 1e-6, 1e-6).map_err(|e| e.to_string())?;
-        let want_error = case["error"].as_f64().unwrap();
-        if (error as f64 - want_error).abs() > 1e-5 + 1e-3 * want_error.abs() {
-            return Err(format!("error {error} vs {want_error}"));
-        }
-        check("root", common::to_vec(root), &case["out"], ITER_RTOL, ITER_ATOL)
-    });
+    run_all(
+        "numerics.json",
+        "matrix_inverse_pth_root",
+        |case, device| {
+            let m: Tensor<2> = common::floats(&case["matrix"], device);
+            let p = case["p"].as_f64().unwrap();
+            let kw = &case["kwargs"];
+            let num_iters = kw["num_iters"].as_u64().unwrap_or(100) as usize;
+            let (root, error) =
+                matrix_inverse_pth_root(m, p, num_iters, 1e-6, 1e-6).map_err(|e| e.to_string())?;
+            let want_error = case["error"].as_f64().unwrap();
+            if (error as f64 - want_error).abs() > 1e-5 + 1e-3 * want_error.abs() {
+                return Err(format!("error {error} vs {want_error}"));
+            }
+            check(
+                "root",
+                common::to_vec(root),
+                &case["out"],
+                ITER_RTOL,
+                ITER_ATOL,
+            )
+        },
+    );
 }
 
 #[test]
@@ -208,13 +238,20 @@ fn projections_match_optax() {
             }
             other => return Err(format!("unknown projection {other}")),
         };
-        common::compare(&y.to_vecs().unwrap(), &common::leaves(&case["out"]), RTOL, ATOL)
+        common::compare(
+            &y.to_vecs().unwrap(),
+            &common::leaves(&case["out"]),
+            RTOL,
+            ATOL,
+        )
     });
 }
 
 /// A tree of per-example gradients: the golden leaves with the batch prepended to each shape.
 fn batched_tree(case: &Value, batch: usize, leaves: &Value, device: &Device) -> Tree {
-    let paths: Vec<String> = ["a_scalar", "b_vector", "c_matrix"].map(String::from).to_vec();
+    let paths: Vec<String> = ["a_scalar", "b_vector", "c_matrix"]
+        .map(String::from)
+        .to_vec();
     let shapes = vec![vec![batch], vec![batch, 5], vec![batch, 3, 4]];
     let _ = case;
     let def = Arc::new(TreeDef::new(paths, shapes).unwrap());
@@ -234,7 +271,8 @@ fn per_example_clipping_matches_optax() {
             .collect();
         let (sum, counts) = match case["fn"].as_str().unwrap() {
             "per_example_global_norm_clip" => {
-                let (s, n) = per_example_global_norm_clip(&grads, clip).map_err(|e| e.to_string())?;
+                let (s, n) =
+                    per_example_global_norm_clip(&grads, clip).map_err(|e| e.to_string())?;
                 (s, vec![n])
             }
             _ => per_example_layer_norm_clip(&grads, clip, case["uniform"].as_bool().unwrap())
@@ -245,7 +283,12 @@ fn per_example_clipping_matches_optax() {
             return Err(format!("num_clipped {counts:?} vs {want_counts:?}"));
         }
         assert_eq!(sum.shapes(), &[vec![], vec![5], vec![3, 4]]);
-        common::compare(&sum.to_vecs().unwrap(), &common::leaves(&case["out"]), RTOL, ATOL)
+        common::compare(
+            &sum.to_vecs().unwrap(),
+            &common::leaves(&case["out"]),
+            RTOL,
+            ATOL,
+        )
     });
 }
 
@@ -298,13 +341,23 @@ fn run_dp_case(case: &Value, device: &Device) -> Result<f64, String> {
             .map_err(|e| format!("step {t}: {e}"))?;
         state = next;
         worst = worst.max(
-            common::compare(&updates.to_vecs().unwrap(), &common::leaves(&step["updates"]), RTOL, ATOL)
-                .map_err(|e| format!("step {t}: updates {e}"))?,
+            common::compare(
+                &updates.to_vecs().unwrap(),
+                &common::leaves(&step["updates"]),
+                RTOL,
+                ATOL,
+            )
+            .map_err(|e| format!("step {t}: updates {e}"))?,
         );
         params = apply_updates(&params, &updates).map_err(|e| e.to_string())?;
         worst = worst.max(
-            common::compare(&params.to_vecs().unwrap(), &common::leaves(&step["params"]), RTOL, ATOL)
-                .map_err(|e| format!("step {t}: params {e}"))?,
+            common::compare(
+                &params.to_vecs().unwrap(),
+                &common::leaves(&step["params"]),
+                RTOL,
+                ATOL,
+            )
+            .map_err(|e| format!("step {t}: params {e}"))?,
         );
     }
     Ok(worst)
@@ -325,7 +378,11 @@ fn noiseless_dp_trajectories_match_optax() {
                 Err(e) => failures.push(format!("{name}: {e}")),
             }
         }
-        assert!(failures.is_empty(), "{device_name}:\n{}", failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{device_name}:\n{}",
+            failures.join("\n")
+        );
     }
 }
 
@@ -354,16 +411,30 @@ fn dp_noise_has_the_documented_distribution() {
     let dp = optax_core::contrib::differentially_private_aggregate(clip, sigma).key(5);
     use optax_core::Transform;
     let state = dp.init(&params).unwrap();
-    let (u, next) = dp.update(grads.clone(), &state, None, &Extra::none()).unwrap();
-    let v: Vec<f64> = u.to_vecs().unwrap().concat().into_iter().map(f64::from).collect();
+    let (u, next) = dp
+        .update(grads.clone(), &state, None, &Extra::none())
+        .unwrap();
+    let v: Vec<f64> = u
+        .to_vecs()
+        .unwrap()
+        .concat()
+        .into_iter()
+        .map(f64::from)
+        .collect();
     let total = v.len() as f64;
     let mean = v.iter().sum::<f64>() / total;
     let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (total - 1.0);
     let s = clip * sigma / batch as f64;
     assert!(mean.abs() < 5.0 * s / total.sqrt(), "mean {mean}");
-    assert!((var / (s * s) - 1.0).abs() < 5.0 * (2.0 / total).sqrt(), "var {var} vs {}", s * s);
+    assert!(
+        (var / (s * s) - 1.0).abs() < 5.0 * (2.0 / total).sqrt(),
+        "var {var} vs {}",
+        s * s
+    );
     // The key advances; the same key gives the same noise; leaves get different noise.
-    let (u2, _) = dp.update(grads.clone(), &next, None, &Extra::none()).unwrap();
+    let (u2, _) = dp
+        .update(grads.clone(), &next, None, &Extra::none())
+        .unwrap();
     assert_ne!(u.to_vecs().unwrap(), u2.to_vecs().unwrap());
     let (again, _) = dp.update(grads, &state, None, &Extra::none()).unwrap();
     assert_eq!(u.to_vecs().unwrap(), again.to_vecs().unwrap());
@@ -379,7 +450,11 @@ fn dp_bad_arguments_are_errors() {
         .scalar("w", 0.0, &common::flex())
         .build()
         .unwrap();
-    for bad in [dpa(1.0, -1.0), dpa(1.0, f64::NAN), dpa(1.0, 0.5).key(1).seed(1)] {
+    for bad in [
+        dpa(1.0, -1.0),
+        dpa(1.0, f64::NAN),
+        dpa(1.0, 0.5).key(1).seed(1),
+    ] {
         assert!(matches!(
             bad.init(&params),
             Err(OptaxError::InvalidHyperparameter { .. })
@@ -396,7 +471,10 @@ fn dpsgd_resumes_bit_exact_after_save_and_load() {
     let device = common::flex();
     let params = Tree::builder()
         .leaf("w", Tensor::<1>::from_floats([0.3, -1.2, 2.0], &device))
-        .leaf("m", Tensor::<2>::from_floats([[1.0, 0.0], [0.5, -0.5]], &device))
+        .leaf(
+            "m",
+            Tensor::<2>::from_floats([[1.0, 0.0], [0.5, -0.5]], &device),
+        )
         .scalar("b", 0.7, &device)
         .build()
         .unwrap();
@@ -408,7 +486,11 @@ fn dpsgd_resumes_bit_exact_after_save_and_load() {
         let mut p = p.clone();
         for t in range {
             let per_example = tree::batch_shape(&p, &[3]).unwrap();
-            let g = per_example.map(|x| x.sub_scalar(0.5).mul_scalar(2.0).add_scalar(0.01 * t as f64));
+            let g = per_example.map(|x| {
+                x.sub_scalar(0.5)
+                    .mul_scalar(2.0)
+                    .add_scalar(0.01 * t as f64)
+            });
             let u = opt
                 .update_in_place(g, state, Some(&p), &Extra::none())
                 .unwrap_or_else(|e| panic!("step {t}: {e}"));
@@ -440,7 +522,10 @@ fn tree_utilities_follow_optax() {
     let device = common::flex();
     let x = Tree::builder()
         .scalar("a", 2.0, &device)
-        .leaf("b", Tensor::<2>::from_floats([[1.0, 2.0], [3.0, 4.0]], &device))
+        .leaf(
+            "b",
+            Tensor::<2>::from_floats([[1.0, 2.0], [3.0, 4.0]], &device),
+        )
         .build()
         .unwrap();
     let b = tree::batch_shape(&x, &[2, 3]).unwrap();
@@ -448,7 +533,10 @@ fn tree_utilities_follow_optax() {
     let v = b.to_vecs().unwrap();
     assert_eq!(v[0], vec![2.0; 6]);
     assert_eq!(v[1], [1.0, 2.0, 3.0, 4.0].repeat(6));
-    assert_eq!(tree::batch_shape(&x, &[]).unwrap().to_vecs().unwrap(), x.to_vecs().unwrap());
+    assert_eq!(
+        tree::batch_shape(&x, &[]).unwrap().to_vecs().unwrap(),
+        x.to_vecs().unwrap()
+    );
 
     assert_eq!(tree::conj(&x).to_vecs().unwrap(), x.to_vecs().unwrap());
     assert_eq!(tree::real(&x).to_vecs().unwrap(), x.to_vecs().unwrap());
@@ -462,9 +550,18 @@ fn tree_utilities_follow_optax() {
         .leaf("g", Tensor::<1>::zeros([2], &device).cast(DType::BF16))
         .build()
         .unwrap();
-    assert!(matches!(tree::dtype(&mixed, None), Err(OptaxError::InvalidInput { .. })));
-    assert_eq!(tree::dtype(&mixed, Some(MixedDtypeHandler::Promote)).unwrap(), DType::F32);
-    assert_eq!(tree::dtype(&mixed, Some(MixedDtypeHandler::Highest)).unwrap(), DType::F32);
+    assert!(matches!(
+        tree::dtype(&mixed, None),
+        Err(OptaxError::InvalidInput { .. })
+    ));
+    assert_eq!(
+        tree::dtype(&mixed, Some(MixedDtypeHandler::Promote)).unwrap(),
+        DType::F32
+    );
+    assert_eq!(
+        tree::dtype(&mixed, Some(MixedDtypeHandler::Highest)).unwrap(),
+        DType::F32
+    );
     // float16 and bfloat16: neither promotes to the other (Optax raises).
     assert!(tree::dtype(&mixed, Some(MixedDtypeHandler::Lowest)).is_err());
 
@@ -476,7 +573,16 @@ fn tree_utilities_follow_optax() {
     // map_params: the moments of adam are mapped, the count is not (or by the other function).
     let state = optax_core::adam(0.1).init(&x).unwrap();
     let mapped = tree::map_params(x.def(), |t| t.add_scalar(1.0), &state, None);
-    assert_eq!(mapped.get("mu").unwrap().as_tree().unwrap().to_vecs().unwrap(), vec![vec![1.0], vec![1.0; 4]]);
+    assert_eq!(
+        mapped
+            .get("mu")
+            .unwrap()
+            .as_tree()
+            .unwrap()
+            .to_vecs()
+            .unwrap(),
+        vec![vec![1.0], vec![1.0; 4]]
+    );
     assert_eq!(mapped.get("count").unwrap().as_int().unwrap(), 0);
     let mut bump = |s: &optax_core::State| match s {
         optax_core::State::Int(i) => optax_core::State::Int(i + 5),
@@ -504,9 +610,21 @@ fn random_like_is_standard_normal_and_keyed() {
     assert_ne!(keys[0], keys[1]);
     assert_eq!(keys, tree::split_key_like(3, &x));
     let r = tree::random_like(3, &x, None).unwrap();
-    assert_eq!(r.to_vecs().unwrap(), tree::random_like(3, &x, None).unwrap().to_vecs().unwrap());
-    assert_ne!(r.to_vecs().unwrap(), tree::random_like(4, &x, None).unwrap().to_vecs().unwrap());
-    let v: Vec<f64> = r.to_vecs().unwrap().concat().into_iter().map(f64::from).collect();
+    assert_eq!(
+        r.to_vecs().unwrap(),
+        tree::random_like(3, &x, None).unwrap().to_vecs().unwrap()
+    );
+    assert_ne!(
+        r.to_vecs().unwrap(),
+        tree::random_like(4, &x, None).unwrap().to_vecs().unwrap()
+    );
+    let v: Vec<f64> = r
+        .to_vecs()
+        .unwrap()
+        .concat()
+        .into_iter()
+        .map(f64::from)
+        .collect();
     let n = v.len() as f64;
     let mean = v.iter().sum::<f64>() / n;
     let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
@@ -536,7 +654,8 @@ fn scale_gradient_scales_only_the_backward_pass() {
         assert_eq!(g.to_vecs().unwrap(), vec![vec![want; 2], vec![want]]);
     }
     let y = optax_core::scale_gradient(&x, 0.0);
-    let loss = y.leaves()[0].clone().sum() + y.leaves()[1].clone().sum() + x.leaves()[1].clone().sum();
+    let loss =
+        y.leaves()[0].clone().sum() + y.leaves()[1].clone().sum() + x.leaves()[1].clone().sum();
     let g = x.grad(&loss.backward());
     assert_eq!(g.to_vecs().unwrap(), vec![vec![0.0; 2], vec![1.0]]);
 }
@@ -546,20 +665,35 @@ fn scale_gradient_scales_only_the_backward_pass() {
 fn numerics_reject_bad_shapes() {
     let device = common::flex();
     let rect = Tensor::<2>::zeros([2, 3], &device);
-    assert!(matches!(power_iteration(rect.clone(), None, 10, 1e-6, None), Err(OptaxError::InvalidInput { .. })));
-    assert!(matches!(matrix_inverse_pth_root(rect.clone(), 2.0, 10, 1e-6, 1e-6), Err(OptaxError::InvalidInput { .. })));
+    assert!(matches!(
+        power_iteration(rect.clone(), None, 10, 1e-6, None),
+        Err(OptaxError::InvalidInput { .. })
+    ));
+    assert!(matches!(
+        matrix_inverse_pth_root(rect.clone(), 2.0, 10, 1e-6, 1e-6),
+        Err(OptaxError::InvalidInput { .. })
+    ));
     let sq = Tensor::<2>::from_floats([[2.0, 0.0], [0.0, 1.0]], &device);
     assert!(matrix_inverse_pth_root(sq.clone(), 0.0, 10, 1e-6, 1e-6).is_err());
     assert!(power_iteration(sq, Some(Tensor::zeros([3], &device)), 10, 1e-6, None).is_err());
-    assert!(matches!(nnls(rect, Tensor::zeros([3], &device), 10, None), Err(OptaxError::InvalidInput { .. })));
+    assert!(matches!(
+        nnls(rect, Tensor::zeros([3], &device), 10, None),
+        Err(OptaxError::InvalidInput { .. })
+    ));
     let x = Tensor::<2>::ones([2, 2], &device);
     assert!(safe_norm(x.clone(), 0.0, NormOrd::L2, Some(&[2])).is_err());
     assert!(safe_norm(x.clone(), 0.0, NormOrd::L2, Some(&[0, 0])).is_err());
     assert!(safe_norm(x, 0.0, NormOrd::L1, None).is_err());
     // A vector's L1 and inf norms need no axis.
     let v = Tensor::<1>::from_floats([3.0, -4.0], &device);
-    assert_eq!(common::to_vec(safe_norm(v.clone(), 0.0, NormOrd::L1, None).unwrap()), vec![7.0]);
-    assert_eq!(common::to_vec(safe_norm(v, 0.0, NormOrd::Inf, None).unwrap()), vec![4.0]);
+    assert_eq!(
+        common::to_vec(safe_norm(v.clone(), 0.0, NormOrd::L1, None).unwrap()),
+        vec![7.0]
+    );
+    assert_eq!(
+        common::to_vec(safe_norm(v, 0.0, NormOrd::Inf, None).unwrap()),
+        vec![4.0]
+    );
 }
 
 /// `optax.safe_increment` on int32 counts: `count + 1`, saturating at the largest int32.

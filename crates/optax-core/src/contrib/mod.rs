@@ -52,5 +52,4 @@ pub use scale_by_cocob::{scale_by_cocob, ScaleByCocob};
 pub use scale_by_dog::{scale_by_dog, ScaleByDog};
 pub use scale_by_dowg::{scale_by_dowg, ScaleByDowg};
 mod privacy;
-pub use privacy::{
-    differentially_private_aggregate, dpsgd, DifferentiallyPrivateAggregate, Dpsgd,
+pub use privacy::{differentially_private_aggregate, dpsgd, DifferentiallyPrivateAggregate, Dpsgd};

@@ -232,11 +232,12 @@ impl Dpsgd {
 
     /// The chain this alias stands for.
     pub fn build(&self) -> GradientTransformation {
-        let aggregate =
-            differentially_private_aggregate(self.l2_norm_clip, self.noise_multiplier)
-                .seed(self.seed);
+        let aggregate = differentially_private_aggregate(self.l2_norm_clip, self.noise_multiplier)
+            .seed(self.seed);
         let momentum = match &self.momentum {
-            Some(decay) => GradientTransformation::new(trace(decay.clone()).nesterov(self.nesterov)),
+            Some(decay) => {
+                GradientTransformation::new(trace(decay.clone()).nesterov(self.nesterov))
+            }
             None => GradientTransformation::new(identity()),
         };
         GradientTransformation::new(chain![

@@ -51,7 +51,12 @@ pub fn nnls_multi(a: Tensor<2>, b: Tensor<2>, iters: usize, l: Option<f64>) -> R
         Some(l) => l as f32,
         None if n == 0 => 0.0,
         None => {
-            let fro = read1((q_mat.clone() * q_mat.clone()).reshape([n * n]).sum().sqrt());
+            let fro = read1(
+                (q_mat.clone() * q_mat.clone())
+                    .reshape([n * n])
+                    .sum()
+                    .sqrt(),
+            );
             let one = read1(q_mat.clone().abs().sum_dim(0).reshape([n]).max());
             fro.min(one)
         }

@@ -93,7 +93,9 @@ pub fn safe_norm<const D: usize>(
     let dims = x.dims();
     let norm = norm_keepdims(x.clone(), ord, &axes);
     let small = norm.lower_equal_elem(min_norm);
-    let masked = x.clone().mask_where(small.clone().expand(dims), x.ones_like());
+    let masked = x
+        .clone()
+        .mask_where(small.clone().expand(dims), x.ones_like());
     let masked_norm = norm_keepdims(masked, ord, &axes);
     Ok(masked_norm.mask_fill(small, min_norm))
 }
@@ -114,7 +116,9 @@ pub fn safe_root_mean_squares<const D: usize>(x: Tensor<D>, min_rms: f64) -> Ten
     let x = x.reshape([n]);
     let rms = (x.clone() * x.clone()).mean().sqrt();
     let small = rms.clone().lower_equal_elem(min_rms);
-    let masked = x.clone().mask_where(small.clone().expand([n]), x.ones_like());
+    let masked = x
+        .clone()
+        .mask_where(small.clone().expand([n]), x.ones_like());
     let masked_rms = (masked.clone() * masked).mean().sqrt();
     masked_rms.mask_fill(small, min_rms)
 }

@@ -35,8 +35,8 @@ const TRANSFORM_TABLES: &[&[(&str, TransformBuilder)]] = &[
 ];
 /// The tables of `optax.contrib`: their names are accepted bare (`muon`) and with the
 /// `contrib.` prefix (`contrib.muon`).
-const CONTRIB_TABLES: &[&[(&str, TransformBuilder)]] = &[super::contrib_adam_family::TRANSFORMS];
 const CONTRIB_TABLES: &[&[(&str, TransformBuilder)]] = &[
+    super::contrib_adam_family::TRANSFORMS,
     super::contrib_lr_free::TRANSFORMS, // prodigy, dadapt_adamw, cocob, dog, dowg, mechanize, momo
     super::contrib_privacy::TRANSFORMS,
 ];
