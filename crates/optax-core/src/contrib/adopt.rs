@@ -34,6 +34,8 @@ use crate::transform::{Extra, GradientTransformation, Transform};
 use crate::transforms::scale_by_learning_rate;
 use crate::tree::{self, Tree};
 
+use super::common::{f32r, host};
+
 /// ADOPT's clipping bound as a function of the step count (Optax's `clip_value_fn`).
 #[derive(Clone)]
 pub struct ClipValueFn(pub Arc<dyn Fn(i64) -> f64 + Send + Sync>);
@@ -105,16 +107,6 @@ impl ScaleByAdopt {
         /// The clipping bound as a function of the step count.
         clip_value_fn: ClipValueFn;
     }
-}
-
-/// A hyperparameter read to the host (a tensor is read back).
-pub(crate) fn host(h: &Hyper, name: &str) -> Result<f64> {
-    Ok(h.scalar(name)?.to_f64())
-}
-
-/// `v` rounded to float32 (a hyperparameter Optax holds as a float32 array).
-pub(crate) fn f32r(v: f64) -> f64 {
-    f64::from(v as f32)
 }
 
 impl Transform for ScaleByAdopt {

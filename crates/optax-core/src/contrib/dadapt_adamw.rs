@@ -24,7 +24,7 @@ use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::tree::{self, Tree};
 
-use super::lr_free_common::{
+use super::common::{
     check_finite, check_nonneg, check_pos, check_unit, device_of, one_minus_pow, scalar,
     tensor_field,
 };

@@ -26,7 +26,7 @@ use crate::state::{safe_increment, State};
 use crate::transform::{Extra, GradientTransformation, IntoTransformation, Transform};
 use crate::tree::{self, NormOrd, Tree};
 
-use super::lr_free_common::{check_finite, check_nonneg, device_of, tensor_field};
+use super::common::{check_finite, check_nonneg, device_of, tensor_field};
 
 /// Mechanic (`optax.contrib.mechanize`). State `MechanicState(base_optimizer_state, count,
 /// r, m, v, s, x0)`; `r, m, v, s` hold `num_betas` values each. The extra arguments are

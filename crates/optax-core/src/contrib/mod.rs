@@ -29,10 +29,10 @@ pub use simplified_ademamix::{
 };
 // Learning-rate-free optimizers.
 pub mod cocob;
+mod common;
 pub mod dadapt_adamw;
 pub mod dog;
 pub mod dowg;
-mod lr_free_common;
 pub mod mechanize;
 pub mod momo;
 pub mod momo_adam;

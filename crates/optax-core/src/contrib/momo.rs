@@ -24,9 +24,7 @@ use crate::state::{safe_increment, State};
 use crate::transform::{Extra, Transform};
 use crate::tree::{self, NormOrd, Tree};
 
-use super::lr_free_common::{
-    check_finite, check_unit, device_of, loss_value, scalar, tensor_field,
-};
+use super::common::{check_finite, check_unit, device_of, loss_value, scalar, tensor_field};
 
 /// `jnp.finfo(float).eps`: below it, the momentum's norm counts as zero and no step is taken.
 pub(crate) const TINY_NORM: f64 = f64::EPSILON;

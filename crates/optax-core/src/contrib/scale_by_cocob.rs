@@ -21,7 +21,7 @@ use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::tree::{self, Tree};
 
-use super::lr_free_common::{check_finite, check_nonneg};
+use super::common::{check_finite, check_nonneg};
 
 /// COCOB's scaling (`optax.contrib.scale_by_cocob`). State `COCOBState(init_particles,
 /// cumulative_gradients, scale, subgradients, reward)`.

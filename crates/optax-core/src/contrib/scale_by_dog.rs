@@ -24,7 +24,7 @@ use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::tree::{self, NormOrd, Tree};
 
-use super::lr_free_common::{check_finite, check_nonneg, device_of, scalar, tensor_field};
+use super::common::{check_finite, check_nonneg, device_of, scalar, tensor_field};
 
 /// The global DoG scaling. State `DoGState(is_init_step, init_params, max_dist,
 /// sum_sq_norm_grads)`.

@@ -17,7 +17,7 @@ use crate::state::State;
 use crate::transform::{Extra, Transform};
 use crate::tree::{self, NormOrd, Tree};
 
-use super::lr_free_common::{check_finite, check_nonneg, device_of, scalar, tensor_field};
+use super::common::{check_finite, check_nonneg, device_of, scalar, tensor_field};
 
 /// The DoWG scaling. State `DoWGState(init_params, weighted_sq_norm_grads, estim_sq_dist)`.
 #[derive(Clone, Debug)]

@@ -31,6 +31,8 @@ use crate::state::{safe_increment, State};
 use crate::transform::{Extra, GradientTransformation, IntoTransformation, Transform};
 use crate::tree::{self, Tree};
 
+use super::common::host;
+
 /// `optax.contrib.schedule_free`: see the [module](self) documentation.
 #[derive(Clone, Debug)]
 pub struct ScheduleFree {
@@ -92,11 +94,6 @@ impl ScheduleFree {
 }
 
 const KIND: &str = "ScheduleFreeState";
-
-/// A host value of a hyperparameter that takes no schedule.
-fn host(h: &Hyper, name: &str) -> Result<f64> {
-    Ok(h.scalar(name)?.to_f64())
-}
 
 /// `(y - (1 - b1)·z) / b1`, with `1 - b1` given.
 fn interpolate_back(y: &Tree, z: &Tree, one_minus_b1: f64, b1: f64) -> Result<Tree> {

@@ -1,10 +1,11 @@
-//! What the learning-rate-free optimizers of `optax.contrib` share: host arithmetic rounded as
-//! Optax's float32 arithmetic under `jit`, scalar state fields kept on the device as
-//! one-element tensors, and the loss `value` extra argument.
+//! What the optimizers of `optax.contrib` share: host arithmetic rounded as Optax's float32
+//! arithmetic under `jit`, hyperparameters read to the host, scalar state fields kept on the
+//! device as one-element tensors, and the loss `value` extra argument.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::error::{OptaxError, Result};
+use crate::hyper::Hyper;
 use crate::state::State;
 use crate::transform::Extra;
 use crate::tree::Tree;
@@ -12,6 +13,11 @@ use crate::tree::Tree;
 /// `x` rounded to float32: a Python float meeting a float32 array.
 pub(crate) fn f32r(x: f64) -> f64 {
     x as f32 as f64
+}
+
+/// A hyperparameter read to the host (a tensor is read back).
+pub(crate) fn host(h: &Hyper, name: &str) -> Result<f64> {
+    Ok(h.scalar(name)?.to_f64())
 }
 
 /// `1 - decay^n` as Optax computes it under `jit` with an int32 step count: `decay` rounded to
