@@ -15,23 +15,8 @@
 
 use burn::tensor::{Int, Tensor};
 
+use crate::second_order::{ravel, unravel};
 use crate::tree::{self, NormOrd, Tree};
-
-/// All leaves as one vector.
-fn ravel(tree: &Tree) -> Tensor<1> {
-    Tensor::cat(tree.leaves().to_vec(), 0)
-}
-
-/// A vector cut back into leaves of `like`'s structure.
-fn unravel(like: &Tree, flat: Tensor<1>) -> Tree {
-    let mut start = 0;
-    like.map(|t| {
-        let n = t.dims()[0];
-        let leaf = flat.clone().slice([start..start + n]);
-        start += n;
-        leaf
-    })
-}
 
 /// Projection of a vector onto the unit simplex.
 fn projection_unit_simplex(values: Tensor<1>) -> Tensor<1> {
@@ -69,9 +54,12 @@ pub fn projection_simplex(tree: &Tree, scale: f64) -> Tree {
     if tree.numel() == 0 {
         return tree.clone();
     }
-    let values = ravel(tree).div_scalar(scale);
+    // Neither can fail: the tree has elements, and the projection keeps the vector's length.
+    let values = ravel(tree)
+        .expect("a tree with elements ravels")
+        .div_scalar(scale);
     let projected = projection_unit_simplex(values).mul_scalar(scale);
-    unravel(tree, projected)
+    unravel(projected, tree).expect("the projection keeps the vector's length")
 }
 
 /// `optax.projections.projection_l1_sphere(tree, scale=1)`: the projection onto
