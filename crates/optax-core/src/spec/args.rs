@@ -58,6 +58,13 @@ impl<'a> Args<'a> {
         (!value.is_null()).then_some(value)
     }
 
+    /// All the arguments, each marked read: for an entry whose body is not a list of named
+    /// arguments (`inject_hyperparams` keys its inner transformation by its own name).
+    pub(crate) fn all(&mut self) -> &'a Map<String, Value> {
+        self.used.extend(self.map.keys().map(String::as_str));
+        self.map
+    }
+
     /// Whether `name` is given as `null`: Optax's `None` for an argument whose default is not
     /// `None` (e.g. adafactor's `clipping_threshold=None` disables clipping).
     pub fn is_null(&self, name: &str) -> bool {

@@ -23,29 +23,17 @@ use crate::wrappers::INJECT_SIGNATURES as OPTAX_SIGNATURES;
 use crate::wrappers::{HyperNumber, Hyperparams, InjectHyperparams, Injected};
 
 pub(crate) const TRANSFORMS: &[(&str, TransformBuilder)] = &[
-    ("inject_hyperparams", missing_inner),
-    ("inject_stateful_hyperparams", missing_inner),
+    ("inject_hyperparams", inject),
+    ("inject_stateful_hyperparams", inject),
 ];
 
 /// Optax's keyword arguments of the wrapper itself.
 const WRAPPER_KEYS: [&str; 3] = ["inner_factory", "static_args", "hyperparam_dtype"];
 
-/// Reached only for a body that is not an object (the object forms are read by
-/// [`from_body`], whose inner entry is keyed by its own name).
-fn missing_inner(a: &mut Args) -> Result<GradientTransformation> {
-    Err(a.error("inner_factory", "missing required argument"))
-}
-
-/// The spec `{name: body}` when `name` is one of this file's names and `body` an object.
-pub(crate) fn intercept(
-    name: &str,
-    body: &Value,
-    here: &str,
-) -> Option<Result<GradientTransformation>> {
-    if !TRANSFORMS.iter().any(|(n, _)| *n == name) {
-        return None;
-    }
-    body.as_object().map(|m| from_body(m, here))
+/// Reads the whole body (`null` is an empty one): the inner entry is keyed by its own name.
+fn inject(a: &mut Args) -> Result<GradientTransformation> {
+    let here = a.at().to_string();
+    from_body(a.all(), &here)
 }
 
 fn spec_err(at: String, reason: impl Into<String>) -> OptaxError {

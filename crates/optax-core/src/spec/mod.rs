@@ -126,9 +126,6 @@ static EMPTY: std::sync::LazyLock<serde_json::Map<String, Value>> =
 pub(crate) fn transform_at(spec: &Value, at: &str) -> Result<GradientTransformation> {
     let (name, body) = entry(spec, at, "transformation")?;
     let here = join(at, name);
-    if let Some(t) = inject::intercept(name, body, &here) {
-        return t;
-    }
     let builder = registry::transform(name).ok_or_else(|| OptaxError::Spec {
         at: if at.is_empty() {
             name.to_string()
