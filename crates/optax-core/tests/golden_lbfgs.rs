@@ -101,25 +101,9 @@ fn run_case(case: &Value, device: &Device) -> Result<f64, String> {
         let updates = opt
             .update_in_place(grad, &mut state, Some(&params), &extra)
             .map_err(|e| format!("step {t}: update: {e}"))?;
-        worst = worst.max(
-            common::compare(
-                &updates.to_vecs().unwrap(),
-                &common::leaves(&step["updates"]),
-                RTOL,
-                ATOL,
-            )
-            .map_err(|e| format!("step {t}: updates {e}"))?,
-        );
-        params = apply_updates(&params, &updates).map_err(|e| e.to_string())?;
-        worst = worst.max(
-            common::compare(
-                &params.to_vecs().unwrap(),
-                &common::leaves(&step["params"]),
-                RTOL,
-                ATOL,
-            )
-            .map_err(|e| format!("step {t}: params {e}"))?,
-        );
+        let (next_params, w) = common::check_step(t, step, &updates, &params, RTOL, ATOL)?;
+        params = next_params;
+        worst = worst.max(w);
         if let Some(ls) = step.get("linesearch") {
             let lr = state.get("learning_rate").unwrap().as_float().unwrap() as f32;
             worst = worst.max(check_scalar(

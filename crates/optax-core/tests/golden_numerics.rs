@@ -340,25 +340,9 @@ fn run_dp_case(case: &Value, device: &Device) -> Result<f64, String> {
             .update(grads, &state, Some(&params), &Extra::none())
             .map_err(|e| format!("step {t}: {e}"))?;
         state = next;
-        worst = worst.max(
-            common::compare(
-                &updates.to_vecs().unwrap(),
-                &common::leaves(&step["updates"]),
-                RTOL,
-                ATOL,
-            )
-            .map_err(|e| format!("step {t}: updates {e}"))?,
-        );
-        params = apply_updates(&params, &updates).map_err(|e| e.to_string())?;
-        worst = worst.max(
-            common::compare(
-                &params.to_vecs().unwrap(),
-                &common::leaves(&step["params"]),
-                RTOL,
-                ATOL,
-            )
-            .map_err(|e| format!("step {t}: params {e}"))?,
-        );
+        let (next_params, w) = common::check_step(t, step, &updates, &params, RTOL, ATOL)?;
+        params = next_params;
+        worst = worst.max(w);
     }
     Ok(worst)
 }

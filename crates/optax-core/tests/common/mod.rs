@@ -189,7 +189,7 @@ pub fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 /// feeds the recorded gradients (and the loss `value` where a step has one), and compares the
 /// updates and parameters of every step. Returns the largest relative error.
 pub fn run_spec_case(case: &Value, device: &Device, rtol: f64, atol: f64) -> Result<f64, String> {
-    use optax_core::{apply_updates, from_spec, Extra};
+    use optax_core::{from_spec, Extra};
     let opt = from_spec(&case["spec"]).map_err(|e| format!("spec: {e}"))?;
     let def = tree_def(case);
     let mut params = tree(&def, &case["params0"], device);
@@ -205,23 +205,40 @@ pub fn run_spec_case(case: &Value, device: &Device, rtol: f64, atol: f64) -> Res
             .update(grads, &state, Some(&params), &extra)
             .map_err(|e| format!("step {t}: update: {e}"))?;
         state = next;
-        let got = updates.to_vecs().unwrap();
-        worst = worst.max(
-            compare(&got, &leaves(&step["updates"]), rtol, atol)
-                .map_err(|e| format!("step {t}: updates {e}"))?,
-        );
-        params = apply_updates(&params, &updates).map_err(|e| e.to_string())?;
-        worst = worst.max(
-            compare(
-                &params.to_vecs().unwrap(),
-                &leaves(&step["params"]),
-                rtol,
-                atol,
-            )
-            .map_err(|e| format!("step {t}: params {e}"))?,
-        );
+        let (next_params, w) = check_step(t, step, &updates, &params, rtol, atol)?;
+        params = next_params;
+        worst = worst.max(w);
     }
     Ok(worst)
+}
+
+/// Step `t` of a golden trajectory: compares `updates` with `step["updates"]`, applies them to
+/// `params` and compares the result with `step["params"]`. Returns the new parameters and the
+/// larger of the two relative errors.
+pub fn check_step(
+    t: usize,
+    step: &Value,
+    updates: &Tree,
+    params: &Tree,
+    rtol: f64,
+    atol: f64,
+) -> Result<(Tree, f64), String> {
+    let w_updates = compare(
+        &updates.to_vecs().unwrap(),
+        &leaves(&step["updates"]),
+        rtol,
+        atol,
+    )
+    .map_err(|e| format!("step {t}: updates {e}"))?;
+    let params = optax_core::apply_updates(params, updates).map_err(|e| e.to_string())?;
+    let w_params = compare(
+        &params.to_vecs().unwrap(),
+        &leaves(&step["params"]),
+        rtol,
+        atol,
+    )
+    .map_err(|e| format!("step {t}: params {e}"))?;
+    Ok((params, w_updates.max(w_params)))
 }
 
 /// Runs every case of `file[key]` with [`run_spec_case`] on each of [`devices`] (cases filtered
