@@ -279,10 +279,16 @@ def write_defaults_rs(rows):
       "",
       "use super::inject_hyperparams::HyperNumber::{self, Float as F, Int as I};",
       "",
-      "/// `(name, parameters in order, numeric defaults)`; `contrib.` names are",
-      "/// `optax.contrib`'s.",
+      "/// `(name, parameters in order, numeric defaults)` of one Optax function.",
+      "pub(crate) type OptaxSignature = (",
+      "    &'static str,",
+      "    &'static [&'static str],",
+      "    &'static [(&'static str, HyperNumber)],",
+      ");",
+      "",
+      "/// Every signature; `contrib.` names are `optax.contrib`'s.",
       "#[rustfmt::skip]",
-      "pub(crate) const OPTAX_SIGNATURES: &[(&str, &[&str], &[(&str, HyperNumber)])] = &[",
+      "pub(crate) const OPTAX_SIGNATURES: &[OptaxSignature] = &[",
   ]
   for name, params, nums in rows:
     ps = ", ".join(f'"{p}"' for p in params)

@@ -30,6 +30,9 @@ pub struct Extra {
 }
 
 /// One extra argument.
+// A scalar may hold a tensor (large next to a tree's handle); the arguments are few and built
+// per step, so boxing would add an allocation for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum ExtraArg {
     Scalar(Scalar),

@@ -204,7 +204,8 @@ impl Transform for ScaleByBacktrackingLinesearch {
         let mut new_grad: Option<Tree> = None;
         let mut decrease_error = f32::INFINITY;
         let mut iter_num: i64 = 0;
-        while !(decrease_error <= atol) && iter_num <= max_steps {
+        // NaN counts as not yet decreased enough, as `~(decrease_error <= atol)` under jit.
+        while (decrease_error > atol || decrease_error.is_nan()) && iter_num <= max_steps {
             if iter_num > 0 {
                 learning_rate *= self.decrease_factor as f32;
             }

@@ -139,7 +139,7 @@ fn memory_set(memory: &Tree, i: usize, value: &Tree) -> Result<Tree> {
         .zip(value.leaves())
         .map(|(mem, v)| {
             let n = v.dims()[0];
-            mem.clone().slice_assign([i * n..(i + 1) * n], v.clone())
+            mem.clone().slice_assign(i * n..(i + 1) * n, v.clone())
         })
         .collect();
     Tree::from_flat(memory.def().clone(), leaves)
@@ -258,7 +258,7 @@ impl Transform for ScaleByLbfgs {
         let dum = memory_set(dum, prev_memory_idx, &diff_updates)?;
         let weights = weights
             .clone()
-            .slice_assign([prev_memory_idx..prev_memory_idx + 1], weight);
+            .slice_assign(prev_memory_idx..prev_memory_idx + 1, weight);
 
         let identity_scale = if !self.scale_init_precond {
             Scalar::Value(1.0)

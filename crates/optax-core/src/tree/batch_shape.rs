@@ -37,7 +37,7 @@ pub fn batch_shape(tree: &Tree, shape: &[usize]) -> Result<Tree> {
         .iter()
         .map(|t| {
             if copies == 0 {
-                t.clone().slice([0..0])
+                t.clone().slice(0..0)
             } else {
                 t.clone().repeat_dim(0, copies)
             }

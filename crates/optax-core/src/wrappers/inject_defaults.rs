@@ -7,10 +7,16 @@
 
 use super::inject_hyperparams::HyperNumber::{self, Float as F, Int as I};
 
-/// `(name, parameters in order, numeric defaults)`; `contrib.` names are
-/// `optax.contrib`'s.
+/// `(name, parameters in order, numeric defaults)` of one Optax function.
+pub(crate) type OptaxSignature = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, HyperNumber)],
+);
+
+/// Every signature; `contrib.` names are `optax.contrib`'s.
 #[rustfmt::skip]
-pub(crate) const OPTAX_SIGNATURES: &[(&str, &[&str], &[(&str, HyperNumber)])] = &[
+pub(crate) const OPTAX_SIGNATURES: &[OptaxSignature] = &[
     ("adabelief", &["learning_rate", "b1", "b2", "eps", "eps_root", "nesterov"], &[("b1", F(0.9)), ("b2", F(0.999)), ("eps", F(1e-16)), ("eps_root", F(1e-16))]),
     ("adadelta", &["learning_rate", "rho", "eps", "weight_decay", "weight_decay_mask"], &[("rho", F(0.9)), ("eps", F(1e-06)), ("weight_decay", F(0.0))]),
     ("adafactor", &["learning_rate", "min_dim_size_to_factor", "decay_rate", "decay_offset", "multiply_by_parameter_scale", "clipping_threshold", "momentum", "dtype_momentum", "weight_decay_rate", "eps", "factored", "weight_decay_mask"], &[("min_dim_size_to_factor", I(128)), ("decay_rate", F(0.8)), ("decay_offset", I(0)), ("clipping_threshold", F(1.0)), ("eps", F(1e-30))]),

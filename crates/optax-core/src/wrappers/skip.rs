@@ -135,7 +135,9 @@ pub fn skip_large_updates(
         v[0]
     };
     // In float32, as `norm_sq < max_squared_norm` compares under jit.
-    let skip = !(norm_sq < max_squared_norm as f32);
+    // A NaN norm skips, as `~(norm_sq < max_squared_norm)` does.
+    let max_squared_norm = max_squared_norm as f32;
+    let skip = norm_sq >= max_squared_norm || norm_sq.is_nan();
     Ok((
         skip,
         State::Map(vec![
