@@ -53,3 +53,27 @@ pub use scale_by_dog::{scale_by_dog, ScaleByDog};
 pub use scale_by_dowg::{scale_by_dowg, ScaleByDowg};
 mod privacy;
 pub use privacy::{differentially_private_aggregate, dpsgd, DifferentiallyPrivateAggregate, Dpsgd};
+mod cached_alias;
+mod galore;
+mod hutchinson_estimator;
+mod muon;
+mod newton_schulz;
+mod normalize;
+mod sam;
+mod scale_by_muon;
+mod sophia;
+mod symmetric_eigen;
+
+pub use galore::{galore, scale_by_galore, GaLoreDimensionNumbers, Galore, ScaleByGalore};
+pub use hutchinson_estimator::{
+    hutchinson_estimator_diag_hessian, HutchinsonEstimatorDiagHessian, ObjGradFn,
+};
+pub use muon::{muon, ns_coeffs_preset, Muon};
+pub use newton_schulz::{
+    MuonDimensionNumbers, Preconditioning, WeightDimensionNumbers, DEFAULT_NS_COEFFS,
+    DION_NS_COEFFS,
+};
+pub use normalize::{normalize, Normalize};
+pub use sam::{sam, Sam, SamGradFn};
+pub use scale_by_muon::{scale_by_muon, NsCoeffs, ScaleByMuon};
+pub use sophia::{scale_by_sophia, sophia, ScaleBySophia, Sophia};

@@ -26,6 +26,7 @@ mod combinators;
 mod constraints;
 mod contrib_adam_family;
 mod contrib_lr_free;
+mod contrib_matrix;
 mod contrib_privacy;
 mod elementary;
 mod inject;

@@ -39,6 +39,7 @@ const CONTRIB_TABLES: &[&[(&str, TransformBuilder)]] = &[
     super::contrib_adam_family::TRANSFORMS,
     super::contrib_lr_free::TRANSFORMS, // prodigy, dadapt_adamw, cocob, dog, dowg, mechanize, momo
     super::contrib_privacy::TRANSFORMS,
+    super::contrib_matrix::TRANSFORMS,
 ];
 const SCHEDULE_TABLES: &[&[(&str, ScheduleBuilder)]] = &[super::schedules::SCHEDULES];
 
