@@ -24,6 +24,15 @@ Parameters and objective data are seeded from crc32(case name).
 
 import zlib
 
+import os
+
+# XLA's CPU backend contracts a float32 multiply followed by an add into one fused
+# multiply-add (one rounding) where the program says two; Burn rounds every op. Capping the
+# instruction set at AVX (which has no FMA) makes the jitted run equal Optax's op-by-op run
+# (jax.disable_jit) bit for bit: diag_lbfgs_jit.py / diag_inject_fma.py show the difference,
+# which these trajectories amplify beyond float32 tolerance.
+os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false --xla_cpu_max_isa=AVX"
+
 import generate as g  # sets JAX_PLATFORMS=cpu and float32 before jax loads
 
 import jax  # noqa: E402
