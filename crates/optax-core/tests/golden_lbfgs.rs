@@ -35,6 +35,8 @@ const DRIFTING: &[(&str, f64, f64)] = &[
     ("lbfgs/backtracking/rosen2d", 1e-2, 1e-3),
     ("sgd_zoom/rosen2d", 1e-2, 1e-3),
     ("sgd_backtracking/rosen_tree", 1e-3, 1e-4),
+    // wgpu only (exact on flex): its reductions sum in another order; 3.6e-5 on lavapipe.
+    ("lbfgs/fixed_lr/quadratic", 1e-4, 1e-5),
 ];
 
 /// L-BFGS + zoom on Rosenbrock: from this step on the two float32 trajectories separate (the

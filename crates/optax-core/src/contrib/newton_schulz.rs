@@ -318,7 +318,11 @@ fn newton_schulz_batch(
             let rescaling = a.clone().abs().sum_dim(2).clamp_min(eps32);
             let s = rescaling.sqrt().recip();
             x = x * s.clone();
-            a = a * s.clone() * s.swap_dims(1, 2);
+            // `s` as a row: a reshape, not `swap_dims(1, 2)` (the same data, as one axis is 1;
+            // a transposed broadcast operand gave wrong values in wgpu's fused kernels).
+            let [nb, r, _] = s.dims();
+            let s_row = s.clone().reshape([nb, 1, r]);
+            a = a * s * s_row;
         } else if i == 0 && preconditioning == Preconditioning::Schatten {
             let rescaling = (a.clone() * a.clone())
                 .sum_dim(2)
