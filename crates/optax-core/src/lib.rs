@@ -33,6 +33,7 @@
 
 pub mod alias;
 mod apply;
+pub mod checkpoint;
 pub mod combine;
 pub mod contrib;
 pub mod device;

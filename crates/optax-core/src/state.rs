@@ -394,21 +394,6 @@ impl State {
         template.check_same_structure(&state)?;
         Ok(state)
     }
-
-    /// Saves the state as JSON to `path`.
-    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        std::fs::write(path, self.to_json()?).map_err(|e| OptaxError::Io(e.to_string()))
-    }
-
-    /// Loads a state saved by [`State::save`], checked against `template`.
-    pub fn load(
-        path: impl AsRef<std::path::Path>,
-        template: &State,
-        device: &Device,
-    ) -> Result<State> {
-        let json = std::fs::read_to_string(path).map_err(|e| OptaxError::Io(e.to_string()))?;
-        State::from_json(&json, template, device)
-    }
 }
 
 fn read_f32(t: &Tensor<1>) -> Result<Vec<f32>> {
