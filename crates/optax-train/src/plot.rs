@@ -4,7 +4,7 @@
 //! with the DejaVu Sans font embedded in the binary (through `ab_glyph`), and the PNG is framed
 //! here around a zlib stream from `miniz_oxide`. So the plot renders the same on a machine with
 //! no fonts installed, and the crate adds no feature to the crates Burn is built with (a chart
-//! library would, and Burn would be compiled a second time).
+//! library would, and Burn would be compiled a second time; docs/quickstart.md has the check).
 
 use std::io;
 use std::path::Path;

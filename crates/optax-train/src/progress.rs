@@ -3,6 +3,10 @@
 //!
 //! The bar redraws itself at most every 80 ms and never reads the device, so it costs the
 //! training loop nothing.
+//!
+//! Not `indicatif`: it turns on `portable-atomic/default` (its `fallback`), a crate Burn's tree
+//! (cubecl-ir, spin) is built with under other features, so Burn would be compiled a second time;
+//! see docs/quickstart.md.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};

@@ -1,5 +1,6 @@
 //! `partition`: a different transformation for each label of the leaves.
 
+use crate::combine::mask::some_paths;
 use crate::combine::{masked, Labels, Mask};
 use crate::error::{OptaxError, Result};
 use crate::state::State;
@@ -13,20 +14,48 @@ use crate::tree::{Tree, TreeDef};
 pub struct Partition {
     transforms: Vec<(String, GradientTransformation)>,
     labels: Labels,
+    must_use: Option<MustUse>,
+}
+
+/// Labels that must be given to at least one leaf of a tree that has leaves: every label with
+/// [`Labels::by_path`], the `freeze` label of `selective_transform` with a [`Mask::by_path`].
+#[derive(Clone, Debug)]
+pub(crate) struct MustUse {
+    /// The argument the error names (`param_labels`, `mask`).
+    pub(crate) arg: &'static str,
+    /// The name of the labels or mask, for the error.
+    pub(crate) source: String,
+    /// The labels.
+    pub(crate) labels: Vec<String>,
 }
 
 /// `optax.partition(transforms, param_labels)`.
+///
+/// A label without a transformation is an error from `init`; with [`Labels::by_path`] so is a
+/// transformation that no leaf is labelled for.
 pub fn partition(
     transforms: Vec<(String, GradientTransformation)>,
     param_labels: Labels,
 ) -> Partition {
+    let must_use = param_labels.path_name().map(|name| MustUse {
+        arg: "param_labels",
+        source: name.to_string(),
+        labels: transforms.iter().map(|(k, _)| k.clone()).collect(),
+    });
     Partition {
         transforms,
         labels: param_labels,
+        must_use,
     }
 }
 
 impl Partition {
+    /// Requires `must_use` labels to be given to some leaf.
+    pub(crate) fn with_must_use(mut self, must_use: MustUse) -> Self {
+        self.must_use = Some(must_use);
+        self
+    }
+
     fn masks(&self, def: &TreeDef) -> Result<Vec<Mask>> {
         let labels = self.labels.values(def)?;
         if let Some(label) = labels
@@ -37,6 +66,20 @@ impl Partition {
                 "param_labels",
                 format!("label `{label}` has no transformation"),
             ));
+        }
+        if let Some(m) = &self.must_use {
+            if let Some(unused) = m.labels.iter().find(|k| !labels.contains(k)) {
+                if !labels.is_empty() {
+                    return Err(OptaxError::invalid(
+                        m.arg,
+                        format!(
+                            "`{}` gives no leaf the label `{unused}` ({})",
+                            m.source,
+                            some_paths(def)
+                        ),
+                    ));
+                }
+            }
         }
         Ok(self
             .transforms
