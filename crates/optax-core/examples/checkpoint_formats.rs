@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while left > 0 {
         let m = left.min(chunk);
         builder = builder.leaf(
-            &format!("layer{i}.weight"),
+            format!("layer{i}.weight"),
             Tensor::<1>::random([m], Distribution::Normal(0.0, 1.0), &device),
         );
         left -= m;
