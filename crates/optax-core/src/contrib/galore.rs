@@ -22,9 +22,9 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::cached_alias::{cached_alias_transform, cached_setters, CachedBuild};
 use super::newton_schulz::{gather, transpose_index, MuonDimensionNumbers, WeightDimensionNumbers};
 use super::symmetric_eigen::leading_singular_vectors;
+use crate::alias::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::combine::Mask;
 use crate::error::{OptaxError, Result};
@@ -410,7 +410,7 @@ pub struct Galore {
     pub(crate) weight_decay: Hyper,
     pub(crate) mask: Option<Mask>,
     pub(crate) weight_dimension_numbers: Option<WeightDimensionNumbers>,
-    built: CachedBuild,
+    built: Built,
 }
 
 /// `optax.contrib.galore(learning_rate)` with Optax's defaults.
@@ -424,12 +424,12 @@ pub fn galore(learning_rate: impl Into<Hyper>) -> Galore {
         weight_decay: 0.0.into(),
         mask: None,
         weight_dimension_numbers: None,
-        built: CachedBuild::default(),
+        built: Built::default(),
     }
 }
 
 impl Galore {
-    cached_setters! {
+    alias_setters! {
         /// Target rank of the projection.
         rank: i64;
         /// Steps between recomputations of the projectors.
@@ -471,4 +471,4 @@ impl Galore {
     }
 }
 
-cached_alias_transform!(Galore);
+alias_transform!(Galore);

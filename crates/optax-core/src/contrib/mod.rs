@@ -53,7 +53,6 @@ pub use scale_by_dog::{scale_by_dog, ScaleByDog};
 pub use scale_by_dowg::{scale_by_dowg, ScaleByDowg};
 mod privacy;
 pub use privacy::{differentially_private_aggregate, dpsgd, DifferentiallyPrivateAggregate, Dpsgd};
-mod cached_alias;
 mod galore;
 mod hutchinson_estimator;
 mod muon;

@@ -14,10 +14,10 @@
 
 use burn::tensor::DType;
 
-use super::cached_alias::{cached_alias_transform, cached_setters, CachedBuild};
 use super::newton_schulz::{MuonDimensionNumbers, Preconditioning, WeightDimensionNumbers};
 use super::scale_by_muon::{scale_by_muon, NsCoeffs};
 use crate::alias::adamw;
+use crate::alias::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::combine::{partition, Labels, Mask};
 use crate::error::{OptaxError, Result};
@@ -75,7 +75,7 @@ pub struct Muon {
     pub(crate) adam_learning_rate: Option<Hyper>,
     pub(crate) muon_weight_dimension_numbers: Option<WeightDimensionNumbers>,
     pub(crate) consistent_rms: Option<f64>,
-    built: CachedBuild,
+    built: Built,
 }
 
 /// `optax.contrib.muon(learning_rate)` with Optax's defaults.
@@ -99,7 +99,7 @@ pub fn muon(learning_rate: impl Into<Hyper>) -> Muon {
         adam_learning_rate: None,
         muon_weight_dimension_numbers: None,
         consistent_rms: None,
-        built: CachedBuild::default(),
+        built: Built::default(),
     }
 }
 
@@ -118,7 +118,7 @@ pub fn ns_coeffs_preset(name: &str) -> Result<NsCoeffs> {
 }
 
 impl Muon {
-    cached_setters! {
+    alias_setters! {
         /// Newton–Schulz coefficients (a row or a table).
         ns_coeffs: impl Into<NsCoeffs>;
         /// Number of Newton–Schulz steps.
@@ -234,7 +234,7 @@ impl Muon {
     }
 }
 
-cached_alias_transform!(Muon);
+alias_transform!(Muon);
 
 /// A mask of the whole tree, usable on the subset of Muon leaves: a per-path mask becomes a
 /// function of the path (the longest covering entry; `false` where none covers), since the

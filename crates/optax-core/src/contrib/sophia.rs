@@ -14,8 +14,8 @@
 
 use burn::tensor::DType;
 
-use super::cached_alias::{cached_alias_transform, cached_setters, CachedBuild};
 use super::hutchinson_estimator::hutchinson_estimator_diag_hessian;
+use crate::alias::built::{alias_setters, alias_transform, Built};
 use crate::chain;
 use crate::combine::Mask;
 use crate::error::{OptaxError, Result};
@@ -236,7 +236,7 @@ pub struct Sophia {
     pub(crate) scaling: ScaleBySophia,
     pub(crate) weight_decay: Hyper,
     pub(crate) weight_decay_mask: Option<Mask>,
-    built: CachedBuild,
+    built: Built,
 }
 
 /// `optax.contrib.sophia(learning_rate)` with Optax's defaults.
@@ -246,12 +246,12 @@ pub fn sophia(learning_rate: impl Into<Hyper>) -> Sophia {
         scaling: scale_by_sophia(),
         weight_decay: 1e-4.into(),
         weight_decay_mask: None,
-        built: CachedBuild::default(),
+        built: Built::default(),
     }
 }
 
 impl Sophia {
-    cached_setters! {
+    alias_setters! {
         /// Decoupled weight decay.
         weight_decay: impl Into<Hyper>;
         /// Which leaves are decayed.
@@ -265,7 +265,7 @@ impl Sophia {
     /// `print_win_rate_every_n_steps`), e.g. `.with_scaling(|s| s.gamma(0.05))`.
     pub fn with_scaling(mut self, f: impl FnOnce(ScaleBySophia) -> ScaleBySophia) -> Self {
         self.scaling = f(self.scaling);
-        self.built = CachedBuild::default();
+        self.built = Built::default();
         self
     }
 
@@ -283,4 +283,4 @@ impl Sophia {
     }
 }
 
-cached_alias_transform!(Sophia);
+alias_transform!(Sophia);
