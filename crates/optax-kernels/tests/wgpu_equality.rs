@@ -1,7 +1,8 @@
 //! The fused WGSL kernels against the reference transforms, both on a wgpu device (lavapipe in
 //! CI): 100 steps over a tree with more leaves than one dispatch binds, odd sizes (1 element,
 //! rank 0, 1023, 65537), masks, clipping that triggers and that does not, NaN and Inf.
-//! Skipped, with a message, where there is no wgpu adapter.
+//! Skipped, with a message, where there is no wgpu adapter or when `OPTAX_TEST_WGPU=0` (as the
+//! optax-core tests: these take about 8 minutes on lavapipe).
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -18,6 +19,10 @@ const STEPS: usize = 100;
 static DEVICE: Mutex<()> = Mutex::new(());
 
 fn wgpu_or_skip(test: &str) -> Option<(Device, MutexGuard<'static, ()>)> {
+    if std::env::var("OPTAX_TEST_WGPU").as_deref() == Ok("0") {
+        eprintln!("skipping {test}: OPTAX_TEST_WGPU=0");
+        return None;
+    }
     match optax_core::device::wgpu() {
         Ok(d) => Some((d, DEVICE.lock().unwrap_or_else(|e| e.into_inner()))),
         Err(e) => {
