@@ -1,0 +1,40 @@
+//! Learned optimizers and meta-training on Burn, after Metz et al.'s learned_optimization.
+//!
+//! The abstractions are learned_optimization's:
+//!
+//! - a [`Task`]: parameters from a seed and a loss (here also, where it can, the loss's
+//!   gradient written in differentiable tensor ops);
+//! - an [`Optimizer`] whose state holds the parameters ([`OptState`]): `init`, `update`,
+//!   `get_params`; any optax-core transformation is one ([`OptaxOptimizer`]);
+//! - a [`LearnedOptimizer`]: meta-parameters `theta` ([`LearnedOptimizer::init`]) and the
+//!   optimizer they define ([`LearnedOptimizer::opt_fn`]), e.g. [`LearnableSgd`];
+//! - a meta-loss from unrolled training and its gradient with respect to `theta`
+//!   ([`meta_value_and_grad`]).
+//!
+//! # Exact meta-gradients with first-order autodiff
+//!
+//! Burn's autodiff is first order: the gradient of a gradient is not available, so the inner
+//! gradients of an unroll cannot come from `backward()` if the outer gradient must see through
+//! them. A task that gives its gradient in differentiable tensor ops ([`Task::grad`], e.g.
+//! `2p` for `Σp²`) makes the whole unroll one differentiable computation of `theta`: one outer
+//! `backward()` then gives the exact meta-gradient, second-order terms included, as JAX's
+//! `grad` through the unroll does. [`meta_value_and_grad`] requires such a task and says so
+//! otherwise.
+//!
+//! This crate is the first part of the project's learned-optimization issue: the quadratic
+//! task, SGD and LearnableSGD with exact meta-gradients checked against the closed form. The
+//! Fashion-MNIST task, Adam / LearnableAdam, MLPLOpt and the ES / PES estimators build on it.
+
+mod learnable_sgd;
+mod learned_optimizer;
+mod meta_grad;
+mod optimizer;
+mod task;
+mod tasks;
+
+pub use learnable_sgd::LearnableSgd;
+pub use learned_optimizer::LearnedOptimizer;
+pub use meta_grad::{meta_value_and_grad, unrolled_meta_loss, MetaLoss};
+pub use optimizer::{OptState, OptaxOptimizer, Optimizer};
+pub use task::Task;
+pub use tasks::quadratic::QuadraticTask;
