@@ -7,7 +7,7 @@
 //! - an [`Optimizer`] whose state holds the parameters ([`OptState`]): `init`, `update`,
 //!   `get_params`; any optax-core transformation is one ([`OptaxOptimizer`]);
 //! - a [`LearnedOptimizer`]: meta-parameters `theta` ([`LearnedOptimizer::init`]) and the
-//!   optimizer they define ([`LearnedOptimizer::opt_fn`]), e.g. [`LearnableSgd`];
+//!   optimizer they define ([`LearnedOptimizer::opt_fn`]): [`LearnableSgd`], [`LearnableAdam`];
 //! - a meta-loss from unrolled training and its gradient with respect to `theta`
 //!   ([`meta_value_and_grad`]).
 //!
@@ -22,9 +22,12 @@
 //! otherwise.
 //!
 //! This crate is the first part of the project's learned-optimization issue: the quadratic
-//! task, SGD and LearnableSGD with exact meta-gradients checked against the closed form. The
-//! Fashion-MNIST task, Adam / LearnableAdam, MLPLOpt and the ES / PES estimators build on it.
+//! task, LearnableSGD and LearnableAdam with exact meta-gradients, checked against the closed
+//! form and against JAX's `value_and_grad` through the same unroll
+//! (`tests/golden/gen_learned.py`). The Fashion-MNIST task, MLPLOpt and the ES / PES
+//! estimators build on it.
 
+mod learnable_adam;
 mod learnable_sgd;
 mod learned_optimizer;
 mod meta_grad;
@@ -32,6 +35,7 @@ mod optimizer;
 mod task;
 mod tasks;
 
+pub use learnable_adam::LearnableAdam;
 pub use learnable_sgd::LearnableSgd;
 pub use learned_optimizer::LearnedOptimizer;
 pub use meta_grad::{meta_value_and_grad, unrolled_meta_loss, MetaLoss};
