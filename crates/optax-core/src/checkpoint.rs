@@ -145,17 +145,28 @@ impl Packer {
     }
 }
 
-/// The burnpack writer of a state: its tensors (deferred) and its layout.
-fn writer(state: &State) -> Result<burn_pack::Writer> {
+/// The state's tensors (deferred) and its layout as JSON.
+fn pack(state: &State) -> Result<(Vec<burn_pack::Tensor>, String)> {
     let mut packer = Packer {
         tensors: Vec::new(),
         names: HashSet::new(),
     };
     let layout = packer.layout(state, "");
     let layout = serde_json::to_string(&layout).map_err(|e| OptaxError::Io(e.to_string()))?;
-    Ok(burn_pack::Writer::new(packer.tensors)
+    Ok((packer.tensors, layout))
+}
+
+/// The burnpack writer of `tensors` with `layout` and the format version as metadata.
+fn writer_of(tensors: Vec<burn_pack::Tensor>, layout: &str) -> burn_pack::Writer {
+    burn_pack::Writer::new(tensors)
         .with_metadata(VERSION_KEY, VERSION)
-        .with_metadata(LAYOUT_KEY, &layout))
+        .with_metadata(LAYOUT_KEY, layout)
+}
+
+/// The burnpack writer of a state.
+fn writer(state: &State) -> Result<burn_pack::Writer> {
+    let (tensors, layout) = pack(state)?;
+    Ok(writer_of(tensors, &layout))
 }
 
 /// Writes `writer`'s container to `path` atomically (scratch file, fsync, rename).
@@ -309,29 +320,22 @@ impl State {
     /// other parameters is an error, and nothing of the caller's is changed.
     pub fn load(path: impl AsRef<Path>, template: &State, device: &Device) -> Result<State> {
         let path = path.as_ref();
-        let io = |e: std::io::Error| OptaxError::Io(format!("{}: {e}", path.display()));
-        let mut head = [0u8; 1];
-        {
-            use std::io::Read;
-            let mut file = std::fs::File::open(path).map_err(io)?;
-            let n = file.read(&mut head).map_err(io)?;
-            if n == 0 {
-                return Err(OptaxError::CorruptState(format!(
-                    "{} is empty",
-                    path.display()
-                )));
+        // Read in full, once: a file-backed reader would read tensors lazily, from a file the
+        // caller may replace or remove once `load` has returned.
+        let bytes =
+            std::fs::read(path).map_err(|e| OptaxError::Io(format!("{}: {e}", path.display())))?;
+        match bytes.first() {
+            None => Err(OptaxError::CorruptState(format!(
+                "{} is empty",
+                path.display()
+            ))),
+            Some(b'{') => {
+                let json = String::from_utf8(bytes)
+                    .map_err(|e| OptaxError::CorruptState(format!("{}: {e}", path.display())))?;
+                State::from_json(&json, template, device)
             }
+            Some(_) => read_pack(bytes, Some(path), template, device),
         }
-        if head[0] == b'{' {
-            let json = std::fs::read_to_string(path).map_err(io)?;
-            return State::from_json(&json, template, device);
-        }
-        // Read in full: a file-backed reader would read tensors lazily, from a file the caller
-        // may replace or remove once `load` has returned.
-        let bytes = std::fs::read(path).map_err(io)?;
-        let reader = burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(bytes))
-            .map_err(|e| OptaxError::CorruptState(format!("{}: {e}", path.display())))?;
-        read(reader, template, device)
     }
 
     /// The state as a burnpack container in memory (the bytes [`State::save`] writes).
@@ -344,11 +348,26 @@ impl State {
 
     /// Reads a state from the bytes of [`State::to_bytes`], checked against `template`.
     pub fn from_bytes(bytes: &[u8], template: &State, device: &Device) -> Result<State> {
-        let reader =
-            burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(bytes.to_vec()))
-                .map_err(|e| OptaxError::CorruptState(e.to_string()))?;
-        read(reader, template, device)
+        read_pack(bytes.to_vec(), None, template, device)
     }
+}
+
+/// The state in the burnpack container `bytes` (read from `file`, named in errors), checked
+/// against `template`.
+fn read_pack(
+    bytes: Vec<u8>,
+    file: Option<&Path>,
+    template: &State,
+    device: &Device,
+) -> Result<State> {
+    let reader =
+        burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(bytes)).map_err(|e| {
+            OptaxError::CorruptState(match file {
+                Some(f) => format!("{}: {e}", f.display()),
+                None => e.to_string(),
+            })
+        })?;
+    read(reader, template, device)
 }
 
 #[cfg(test)]
@@ -453,12 +472,8 @@ mod tests {
         // A save that fails halfway: a tensor whose bytes cannot be produced (as a device read
         // or a full disk would fail) after the first tensors were written.
         let second = stepped(&opt, &p);
-        let mut packer = Packer {
-            tensors: Vec::new(),
-            names: HashSet::new(),
-        };
-        let layout = serde_json::to_string(&packer.layout(&second, "")).unwrap();
-        packer.tensors.push(burn_pack::Tensor::deferred(
+        let (mut tensors, layout) = pack(&second).unwrap();
+        tensors.push(burn_pack::Tensor::deferred(
             "zzz-fails".into(),
             burn::tensor::DType::F32,
             vec![4],
@@ -466,9 +481,7 @@ mod tests {
             16,
             || Err(burn_pack::Error::IoError("no space left on device".into())),
         ));
-        let w = burn_pack::Writer::new(packer.tensors)
-            .with_metadata(VERSION_KEY, VERSION)
-            .with_metadata(LAYOUT_KEY, &layout);
+        let w = writer_of(tensors, &layout);
         let err = write_atomically(w, &path).unwrap_err();
         assert!(err.to_string().contains("no space left"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), before);
