@@ -27,18 +27,42 @@
 //! (`tests/golden/gen_learned.py`). The Fashion-MNIST task, MLPLOpt and the ES / PES
 //! estimators build on it.
 
+pub mod data;
+pub mod estimators;
+mod eval_training;
 mod learnable_adam;
 mod learnable_sgd;
+mod learnable_sgdm;
 mod learned_optimizer;
 mod meta_grad;
+mod meta_train;
+pub mod mlp_lopt;
 mod optimizer;
 mod task;
+mod task_family;
 mod tasks;
 
+pub use data::batches::{Batch, Batches, Datasets, Split};
+pub use data::classification::ClassificationData;
+pub use data::fashion_mnist::{
+    fashion_mnist, fashion_mnist_available, fashion_mnist_dir, fashion_mnist_from,
+};
+pub use estimators::{
+    inner_value_and_grad, EstimatorOut, FullEs, GradientEstimator, TruncatedPes, TruncationSchedule,
+};
+pub use eval_training::{single_task_training_curves, CurveConfig, TrainingCurves, EVAL_SPLITS};
 pub use learnable_adam::LearnableAdam;
 pub use learnable_sgd::LearnableSgd;
+pub use learnable_sgdm::LearnableSgdm;
 pub use learned_optimizer::LearnedOptimizer;
 pub use meta_grad::{meta_value_and_grad, unrolled_meta_loss, MetaLoss};
+pub use meta_train::{
+    meta_train, meta_train_with_estimators, MetaStep, MetaTrainConfig, MetaTrainOutcome,
+    NAN_LOSS_VALUE,
+};
+pub use mlp_lopt::MlpLOpt;
 pub use optimizer::{OptState, OptaxOptimizer, Optimizer};
 pub use task::Task;
-pub use tasks::quadratic::QuadraticTask;
+pub use task_family::{single_task_to_family, SingleTaskFamily, TaskFamily};
+pub use tasks::image_mlp::ImageMlp;
+pub use tasks::quadratic::{CenteredQuadraticTask, FixedDimQuadraticFamily, QuadraticTask};

@@ -5,6 +5,7 @@
 use burn::tensor::Tensor;
 use optax_core::{OptaxError, Result, Tree};
 
+use crate::data::batches::Batch;
 use crate::learned_optimizer::LearnedOptimizer;
 use crate::task::Task;
 
@@ -18,14 +19,17 @@ pub enum MetaLoss {
 }
 
 /// Trains `task` from `params0` for `steps` steps with the optimizer `theta` defines, each
-/// step on the task's exact gradient ([`Task::grad`]), and returns the meta-loss, normalized
-/// by [`Task::normalizer`]. With `theta` tracked by autodiff the result is a differentiable
+/// step on the task's exact gradient ([`Task::grad`]) on `batch` (the same batch every step,
+/// as learned_optimization's Part 1; `None` for a task without data), and returns the
+/// meta-loss on that batch, as the task's loss gives it (Part 1's meta-loss is not passed
+/// through [`Task::normalizer`]). With `theta` tracked by autodiff the result is a differentiable
 /// function of `theta` through every step.
 pub fn unrolled_meta_loss(
     task: &dyn Task,
     lopt: &dyn LearnedOptimizer,
     theta: &Tree,
     params0: Tree,
+    batch: Option<&Batch>,
     steps: usize,
     kind: MetaLoss,
 ) -> Result<Tensor<1>> {
@@ -40,7 +44,7 @@ pub fn unrolled_meta_loss(
     let mut sum: Option<Tensor<1>> = None;
     for _ in 0..steps {
         let params = opt.get_params(&state).clone();
-        let grad = task.grad(&params).ok_or_else(|| {
+        let (loss, grad) = task.value_and_grad(&params, batch).ok_or_else(|| {
             OptaxError::invalid(
                 "task",
                 format!(
@@ -50,7 +54,6 @@ pub fn unrolled_meta_loss(
                 ),
             )
         })??;
-        let loss = task.loss(&params)?;
         if kind == MetaLoss::Mean {
             sum = Some(match sum {
                 None => loss.clone(),
@@ -60,14 +63,16 @@ pub fn unrolled_meta_loss(
         state = opt.update(&state, grad, Some(&loss))?;
     }
     let meta = match kind {
-        MetaLoss::LastStep => task.loss(opt.get_params(&state))?,
+        MetaLoss::LastStep => task.loss(opt.get_params(&state), batch)?,
         MetaLoss::Mean => sum.expect("steps > 0").div_scalar(steps as f64),
     };
-    Ok(task.normalizer(meta))
+    Ok(meta)
 }
 
 /// The meta-loss of [`unrolled_meta_loss`] and its exact gradient with respect to `theta`
 /// (the shape of `theta`, without autodiff), from one backward pass through the unroll.
+/// `theta`, `params0` and `batch` may be on a plain device: they enter the graph on its
+/// autodiff version (`params0` and `batch` as constants).
 ///
 /// Exact: the task's inner gradients are tensor ops of the parameters ([`Task::grad`]), so the
 /// backward pass sees how each step's gradient depends on `theta` through the earlier steps,
@@ -84,7 +89,7 @@ pub fn unrolled_meta_loss(
 /// let theta = lopt.init(0, &device)?;
 /// let p0 = task.init(0, &device)?;
 /// // Loss after 4 SGD steps on Σp²: (1 - 2 lr)^8 |p0|², falling as lr rises towards 0.5.
-/// let (loss, grad) = meta_value_and_grad(&task, &lopt, &theta, &p0, 4, MetaLoss::LastStep)?;
+/// let (loss, grad) = meta_value_and_grad(&task, &lopt, &theta, &p0, None, 4, MetaLoss::LastStep)?;
 /// assert!(loss > 0.0 && grad.to_vecs()?[0][0] < 0.0);
 /// # Ok::<(), optax_core::OptaxError>(())
 /// ```
@@ -93,13 +98,15 @@ pub fn meta_value_and_grad(
     lopt: &dyn LearnedOptimizer,
     theta: &Tree,
     params0: &Tree,
+    batch: Option<&Batch>,
     steps: usize,
     kind: MetaLoss,
 ) -> Result<(f32, Tree)> {
     let theta = theta.require_grad();
     // The parameters join the graph as constants (on the autodiff device, no gradient).
     let params0 = params0.map(|p| p.inner().autodiff());
-    let loss = unrolled_meta_loss(task, lopt, &theta, params0, steps, kind)?;
+    let batch = batch.map(Batch::autodiff);
+    let loss = unrolled_meta_loss(task, lopt, &theta, params0, batch.as_ref(), steps, kind)?;
     let grads = loss.backward();
     let value = loss.inner().into_scalar::<f32>();
     Ok((value, theta.grad(&grads).inner()))

@@ -59,6 +59,46 @@ impl OptaxOptimizer {
             opt: opt.into_transformation(),
         }
     }
+
+    /// learned_optimization's `SGD(learning_rate=0.01)`: `p ← p − lr·g`.
+    pub fn sgd(learning_rate: f64) -> Self {
+        Self::new(optax_core::sgd(learning_rate))
+    }
+
+    /// learned_optimization's `SGDM(learning_rate=0.01, momentum=0.9)`: `optax.sgd(lr,
+    /// momentum)`, `b ← g + μ·b`, `p ← p − lr·b`.
+    pub fn sgdm(learning_rate: f64, momentum: f64) -> Self {
+        Self::new(optax_core::sgd(learning_rate).momentum(momentum))
+    }
+
+    /// learned_optimization's `Adam(learning_rate=0.01, beta1=0.9, beta2=0.999,
+    /// epsilon=1e-8)`: optax's `adam` with `eps_root = 1e-8` (learned_optimization's default,
+    /// not optax's 0).
+    ///
+    /// ```
+    /// use burn::tensor::Device;
+    /// use optax_core::Tree;
+    /// use optax_learned::{OptaxOptimizer, Optimizer};
+    ///
+    /// let device = Device::flex();
+    /// let opt = OptaxOptimizer::adam(0.01, 0.9, 0.999, 1e-8);
+    /// let params = Tree::builder().scalar("w", 1.0, &device).build()?;
+    /// let state = opt.init(params.clone(), None)?;
+    /// let state = opt.update(&state, params.map(|p| p.mul_scalar(2.0)), None)?;
+    /// // The first Adam step has size lr (up to eps and eps_root).
+    /// let w = opt.get_params(&state).to_vecs()?[0][0];
+    /// assert!((w - 0.99).abs() < 1e-6, "{w}");
+    /// # Ok::<(), optax_core::OptaxError>(())
+    /// ```
+    pub fn adam(learning_rate: f64, beta1: f64, beta2: f64, epsilon: f64) -> Self {
+        Self::new(
+            optax_core::adam(learning_rate)
+                .b1(beta1)
+                .b2(beta2)
+                .eps(epsilon)
+                .eps_root(1e-8),
+        )
+    }
 }
 
 impl Optimizer for OptaxOptimizer {

@@ -67,7 +67,7 @@ fn meta_gradients_match_jax() {
         let steps = case["steps"].as_u64().unwrap() as usize;
         let task = QuadraticTask::new(n);
         let (value, grad) =
-            meta_value_and_grad(&task, lopt.as_ref(), &theta, &p0, steps, kind).unwrap();
+            meta_value_and_grad(&task, lopt.as_ref(), &theta, &p0, None, steps, kind).unwrap();
         let want = floats(&case["value"])[0] as f64;
         let err = (value as f64 - want).abs() / want.abs();
         assert!(err <= VALUE_RTOL, "{name}: meta-loss {value}, JAX {want}");

@@ -11,7 +11,7 @@ use burn::tensor::{Device, Tensor};
 use optax_core::prelude::*;
 use optax_core::{adam, OptaxError, Result, Tree};
 use optax_learned::{
-    meta_value_and_grad, unrolled_meta_loss, LearnableSgd, LearnedOptimizer, MetaLoss,
+    meta_value_and_grad, unrolled_meta_loss, Batch, LearnableSgd, LearnedOptimizer, MetaLoss,
     QuadraticTask, Task,
 };
 
@@ -60,7 +60,7 @@ fn exact_meta_gradient_matches_the_closed_form() {
             let lopt = LearnableSgd::new(lr);
             let theta = lopt.init(0, &device).unwrap();
             let (value, grad) =
-                meta_value_and_grad(&task, &lopt, &theta, &p0, steps, kind).unwrap();
+                meta_value_and_grad(&task, &lopt, &theta, &p0, None, steps, kind).unwrap();
             // The lr the optimizer saw is exp(ln lr) in float32.
             let lr32 = (lr.ln() as f32).exp() as f64;
             let (v, g) = closed_form(lr32, s, steps, kind);
@@ -84,7 +84,7 @@ fn the_meta_gradient_vanishes_at_the_optimum() {
     let lopt = LearnableSgd::new(0.5);
     let theta = lopt.init(0, &device).unwrap();
     let (value, grad) =
-        meta_value_and_grad(&task, &lopt, &theta, &p0, 4, MetaLoss::LastStep).unwrap();
+        meta_value_and_grad(&task, &lopt, &theta, &p0, None, 4, MetaLoss::LastStep).unwrap();
     assert!(value.abs() < 1e-10, "{value}");
     assert!(grad.to_vecs().unwrap()[0][0].abs() < 1e-6);
 }
@@ -96,7 +96,8 @@ fn exact_meta_gradient_agrees_with_central_differences() {
     let p0 = task.init(1, &device).unwrap();
     let lopt = LearnableSgd::new(0.05);
     let theta = lopt.init(0, &device).unwrap();
-    let (_, grad) = meta_value_and_grad(&task, &lopt, &theta, &p0, 10, MetaLoss::Mean).unwrap();
+    let (_, grad) =
+        meta_value_and_grad(&task, &lopt, &theta, &p0, None, 10, MetaLoss::Mean).unwrap();
     let log_lr = theta.to_vecs().unwrap()[0][0];
     let h = 1e-2f32;
     let at = |x: f32| -> f64 {
@@ -104,7 +105,7 @@ fn exact_meta_gradient_agrees_with_central_differences() {
             .scalar("log_lr", x, &device)
             .build()
             .unwrap();
-        unrolled_meta_loss(&task, &lopt, &t, p0.clone(), 10, MetaLoss::Mean)
+        unrolled_meta_loss(&task, &lopt, &t, p0.clone(), None, 10, MetaLoss::Mean)
             .unwrap()
             .into_scalar::<f32>() as f64
     };
@@ -130,7 +131,7 @@ fn meta_training_raises_the_learning_rate_towards_the_optimum() {
     for i in 0..300 {
         let p0 = task.init(i, &device).unwrap();
         let (loss, grad) =
-            meta_value_and_grad(&task, &lopt, &theta, &p0, 4, MetaLoss::LastStep).unwrap();
+            meta_value_and_grad(&task, &lopt, &theta, &p0, None, 4, MetaLoss::LastStep).unwrap();
         first.get_or_insert(loss / norm2(&p0) as f32);
         last = loss / norm2(&p0) as f32;
         meta_opt.step(&mut theta, grad, &mut meta_state).unwrap();
@@ -158,8 +159,8 @@ impl Task for NoGradTask {
     fn init(&self, seed: u64, device: &Device) -> Result<Tree> {
         QuadraticTask::new(3).init(seed, device)
     }
-    fn loss(&self, params: &Tree) -> Result<Tensor<1>> {
-        QuadraticTask::new(3).loss(params)
+    fn loss(&self, params: &Tree, batch: Option<&Batch>) -> Result<Tensor<1>> {
+        QuadraticTask::new(3).loss(params, batch)
     }
 }
 
@@ -169,8 +170,8 @@ fn bad_input_is_a_named_error() {
     let lopt = LearnableSgd::default();
     let theta = lopt.init(0, &device).unwrap();
     let p0 = NoGradTask.init(0, &device).unwrap();
-    let err =
-        meta_value_and_grad(&NoGradTask, &lopt, &theta, &p0, 3, MetaLoss::LastStep).unwrap_err();
+    let err = meta_value_and_grad(&NoGradTask, &lopt, &theta, &p0, None, 3, MetaLoss::LastStep)
+        .unwrap_err();
     assert!(err.to_string().contains("NoGradTask"), "{err}");
 
     let wrong = Tree::builder().scalar("lr", 0.1, &device).build().unwrap();
@@ -182,7 +183,7 @@ fn bad_input_is_a_named_error() {
 
     let task = QuadraticTask::new(3);
     let p0 = task.init(0, &device).unwrap();
-    assert!(meta_value_and_grad(&task, &lopt, &theta, &p0, 0, MetaLoss::LastStep).is_err());
+    assert!(meta_value_and_grad(&task, &lopt, &theta, &p0, None, 0, MetaLoss::LastStep).is_err());
     assert!(LearnableSgd::new(-1.0).init(0, &device).is_err());
     assert!(QuadraticTask::new(0).init(0, &device).is_err());
 }

@@ -1,0 +1,182 @@
+//! `MLPLOpt` against learned_optimization's formulas in JAX (`tests/golden/gen_mlp_lopt.py`):
+//! from recorded theta and parameters (a matrix, a vector and a scalar leaf), the 19 features
+//! of the first step, the parameters after every step of an unroll on `Σp²`, and the exact
+//! meta-gradient of the last loss with respect to theta (through every step, second order
+//! included) against `jax.value_and_grad`.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use optax_core::Tree;
+use optax_learned::mlp_lopt::{features, MOMENTUM_DECAYS};
+use optax_learned::{meta_value_and_grad, LearnedOptimizer, MetaLoss, MlpLOpt, QuadraticTask};
+use serde_json::Value;
+
+/// float32 through an MLP and up to 8 steps: features and parameters to 1e-5, the
+/// meta-gradient to 1e-4 of its largest component. Measured (2026-12-02): see the printed
+/// worst errors.
+const FEATURE_TOL: f64 = 1e-5;
+const PARAM_TOL: f64 = 1e-5;
+const META_LOSS_RTOL: f64 = 1e-5;
+const META_GRAD_RTOL: f64 = 1e-4;
+
+fn golden() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/golden/data/learned_mlp_lopt.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn floats(v: &Value) -> Vec<f32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64 - y as f64).abs())
+        .fold(0.0, f64::max)
+}
+
+fn params(case: &Value, device: &Device) -> Tree {
+    let mut tree = Tree::builder();
+    for k in ["a", "b", "c"] {
+        let shape: Vec<usize> = case["shapes"][k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_u64().unwrap() as usize)
+            .collect();
+        let v = floats(&case["params"][k]);
+        let n = v.len();
+        tree = tree.flat(k, shape, Tensor::from_data(TensorData::new(v, [n]), device));
+    }
+    tree.build().unwrap()
+}
+
+#[test]
+fn features_steps_and_meta_gradient_match_jax() {
+    let device = Device::flex();
+    let data = golden();
+    for case in data["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let lopt = MlpLOpt {
+            exp_mult: case["exp_mult"].as_f64().unwrap(),
+            step_mult: case["step_mult"].as_f64().unwrap(),
+            ..Default::default()
+        };
+        let template = lopt.init(0, &device).unwrap();
+        let values = template
+            .paths()
+            .iter()
+            .map(|p| floats(&case["theta"][p.as_str()]))
+            .collect();
+        let theta = Tree::from_vecs(template.def().clone(), values, &device).unwrap();
+        let p0 = params(case, &device);
+
+        // The first step's features: m after its first update is (1 − d)·g.
+        let mut feature_err: f64 = 0.0;
+        for (path, _, p) in p0.iter() {
+            let n = p.dims()[0];
+            let g = p.clone().mul_scalar(2.0);
+            let one_minus = Tensor::<2>::from_data(
+                TensorData::new(MOMENTUM_DECAYS.map(|d| 1.0 - d).to_vec(), [1, 6]),
+                &device,
+            );
+            let m = g.clone().reshape([n, 1]) * one_minus;
+            let got: Vec<f32> = features(p, &g, &m, 0).into_data().iter().collect();
+            feature_err = feature_err.max(max_abs_diff(&got, &floats(&case["features"][path])));
+        }
+        assert!(
+            feature_err <= FEATURE_TOL,
+            "{name}: features off by {feature_err:.2e}"
+        );
+
+        // The unroll on Σp², step by step.
+        let opt = lopt.opt_fn(&theta).unwrap();
+        let mut state = opt.init(p0.clone(), None).unwrap();
+        let mut param_err: f64 = 0.0;
+        for (t, want) in case["trajectory"].as_array().unwrap().iter().enumerate() {
+            let grad = opt.get_params(&state).map(|p| p.mul_scalar(2.0));
+            state = opt.update(&state, grad, None).unwrap();
+            let got = opt.get_params(&state);
+            for (path, values) in got.paths().iter().zip(got.to_vecs().unwrap()) {
+                let err = max_abs_diff(&values, &floats(&want[path.as_str()]));
+                assert!(
+                    err <= PARAM_TOL,
+                    "{name}: `{path}` after step {t} off by {err:.2e}"
+                );
+                param_err = param_err.max(err);
+            }
+        }
+
+        // The meta-gradient of the last loss.
+        let steps = case["steps"].as_u64().unwrap() as usize;
+        let (value, grad) = meta_value_and_grad(
+            &QuadraticTask::default(),
+            &lopt,
+            &theta,
+            &p0,
+            None,
+            steps,
+            MetaLoss::LastStep,
+        )
+        .unwrap();
+        let want = floats(&case["meta_loss"])[0] as f64;
+        let value_err = (value as f64 - want).abs() / want;
+        assert!(
+            value_err <= META_LOSS_RTOL,
+            "{name}: meta-loss {value}, JAX {want}"
+        );
+        let want: Vec<Vec<f32>> = grad
+            .paths()
+            .iter()
+            .map(|p| floats(&case["meta_grad"][p.as_str()]))
+            .collect();
+        let scale = want
+            .iter()
+            .flatten()
+            .map(|v| v.abs() as f64)
+            .fold(0.0, f64::max);
+        let mut grad_err: f64 = 0.0;
+        for ((path, got), want) in grad.paths().iter().zip(grad.to_vecs().unwrap()).zip(&want) {
+            let err = max_abs_diff(&got, want) / scale;
+            assert!(
+                err <= META_GRAD_RTOL,
+                "{name}: d/d`{path}` off by {err:.2e} of the largest"
+            );
+            grad_err = grad_err.max(err);
+        }
+        println!(
+            "{name}: features {feature_err:.1e}, parameters {param_err:.1e}, meta-loss \
+             {value_err:.1e}, meta-gradient {grad_err:.1e} (of its largest component)"
+        );
+    }
+}
+
+#[test]
+fn a_theta_of_another_shape_is_a_named_error() {
+    let device = Device::flex();
+    let small = MlpLOpt {
+        hidden_size: 4,
+        ..Default::default()
+    };
+    let theta = small.init(0, &device).unwrap();
+    let err = match MlpLOpt::default().opt_fn(&theta) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a 4-wide theta accepted by a 32-wide MLPLOpt"),
+    };
+    assert!(err.contains("layer 0 is 19×32"), "{err}");
+    let sgd_theta = optax_learned::LearnableSgd::default()
+        .init(0, &device)
+        .unwrap();
+    let err = match MlpLOpt::default().opt_fn(&sgd_theta) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("LearnableSGD's theta accepted by MLPLOpt"),
+    };
+    assert!(err.contains("mlp/~/linear_0/w"), "{err}");
+}
