@@ -2,14 +2,21 @@
 //!
 //! The abstractions are learned_optimization's:
 //!
-//! - a [`Task`]: parameters from a seed and a loss (here also, where it can, the loss's
-//!   gradient written in differentiable tensor ops);
+//! - a [`Task`]: parameters from a seed, a loss on a batch, the task's data streams (here also,
+//!   where it can, the loss's gradient written in differentiable tensor ops): [`QuadraticTask`],
+//!   [`ImageMlp`] (`ImageMLP_FashionMnist8_Relu32` from the `dataset-fashion-mnist` package);
+//!   a [`TaskFamily`] samples tasks ([`FixedDimQuadraticFamily`]);
 //! - an [`Optimizer`] whose state holds the parameters ([`OptState`]): `init`, `update`,
 //!   `get_params`; any optax-core transformation is one ([`OptaxOptimizer`]);
 //! - a [`LearnedOptimizer`]: meta-parameters `theta` ([`LearnedOptimizer::init`]) and the
-//!   optimizer they define ([`LearnedOptimizer::opt_fn`]): [`LearnableSgd`], [`LearnableAdam`];
-//! - a meta-loss from unrolled training and its gradient with respect to `theta`
-//!   ([`meta_value_and_grad`]).
+//!   optimizer they define ([`LearnedOptimizer::opt_fn`]): [`LearnableSgd`], [`LearnableSgdm`],
+//!   [`LearnableAdam`], [`MlpLOpt`];
+//! - a meta-loss from unrolled training and its exact gradient with respect to `theta`
+//!   ([`meta_value_and_grad`]), the Part 1 outer loop ([`meta_train`]);
+//! - meta-gradient estimators that need no gradient through the unroll ([`FullEs`],
+//!   [`TruncatedPes`], with [`TruncationSchedule`]s) and their outer loop
+//!   ([`meta_train_with_estimators`]);
+//! - [`single_task_training_curves`], to compare a learned optimizer with a baseline.
 //!
 //! # Exact meta-gradients with first-order autodiff
 //!
@@ -21,11 +28,9 @@
 //! `grad` through the unroll does. [`meta_value_and_grad`] requires such a task and says so
 //! otherwise.
 //!
-//! This crate is the first part of the project's learned-optimization issue: the quadratic
-//! task, LearnableSGD and LearnableAdam with exact meta-gradients, checked against the closed
-//! form and against JAX's `value_and_grad` through the same unroll
-//! (`tests/golden/gen_learned.py`). The Fashion-MNIST task, MLPLOpt and the ES / PES
-//! estimators build on it.
+//! Checked against the closed form, central differences and JAX's `value_and_grad` through
+//! the same unrolls (`tests/golden/gen_learned*.py`, `gen_mlp_lopt.py`); `docs/learned.md`
+//! walks through learned_optimization's Part 1 with this crate.
 
 pub mod data;
 pub mod estimators;

@@ -10,6 +10,8 @@ use optax_learned::mlp_lopt::{features, MOMENTUM_DECAYS};
 use optax_learned::{meta_value_and_grad, LearnedOptimizer, MetaLoss, MlpLOpt, QuadraticTask};
 use serde_json::Value;
 
+use crate::{floats, golden};
+
 /// float32 through an MLP and up to 8 steps: features and parameters to 1e-5, the
 /// meta-gradient to 1e-4 of its largest component. Measured (2026-12-02): see the printed
 /// worst errors.
@@ -17,22 +19,6 @@ const FEATURE_TOL: f64 = 1e-5;
 const PARAM_TOL: f64 = 1e-5;
 const META_LOSS_RTOL: f64 = 1e-5;
 const META_GRAD_RTOL: f64 = 1e-4;
-
-fn golden() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/golden/data/learned_mlp_lopt.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f64 {
     assert_eq!(a.len(), b.len());
@@ -61,7 +47,7 @@ fn params(case: &Value, device: &Device) -> Tree {
 #[test]
 fn features_steps_and_meta_gradient_match_jax() {
     let device = Device::flex();
-    let data = golden();
+    let data = golden("learned_mlp_lopt.json");
     for case in data["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let lopt = MlpLOpt {

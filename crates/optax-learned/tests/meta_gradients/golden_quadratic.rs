@@ -7,7 +7,8 @@ use optax_core::Tree;
 use optax_learned::{
     meta_value_and_grad, LearnableAdam, LearnableSgd, LearnedOptimizer, MetaLoss, QuadraticTask,
 };
-use serde_json::Value;
+
+use crate::{floats, golden};
 
 /// Float32, the order of the sums left to each side. Measured (2026-12-02): the meta-losses
 /// agree to the printed digits, the meta-gradients through up to ten Adam steps to 1.5e-7 of
@@ -15,26 +16,10 @@ use serde_json::Value;
 const VALUE_RTOL: f64 = 1e-6;
 const GRAD_RTOL: f64 = 1e-6;
 
-fn golden() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/golden/data/learned_quadratic.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
 #[test]
 fn meta_gradients_match_jax() {
     let device = Device::flex();
-    let data = golden();
+    let data = golden("learned_quadratic.json");
     let cases = data["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 6);
     for case in cases {

@@ -13,6 +13,8 @@ use optax_learned::{
 };
 use serde_json::Value;
 
+use crate::{floats, golden};
+
 /// float32 with sums ordered differently: the loss to 1e-6, gradients to 1e-5 of their largest
 /// component, the Part 1 meta-gradients too. Measured (2026-12-02): loss 3e-7, gradient 3e-7,
 /// meta-loss 3e-7, meta-gradient 2e-6.
@@ -26,22 +28,6 @@ const META_GRAD_RTOL: f64 = 1e-5;
 /// 0.1591706), JAX's float32 is off by 7e-5 and ours by 2.7e-4 (1.95e-4 of the largest
 /// component).
 const LARGE_META_GRAD_RTOL: f64 = 5e-4;
-
-fn golden() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/golden/data/learned_image_mlp.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
 
 /// The task's architecture (64 → 32 → 10); the data it holds is not used here.
 fn task() -> ImageMlp {
@@ -102,7 +88,7 @@ fn worst_error(got: &Tree, case: &Value, key: &str) -> f64 {
 #[test]
 fn loss_gradient_and_meta_gradient_match_jax() {
     let device = Device::flex();
-    let data = golden();
+    let data = golden("learned_image_mlp.json");
     let cases = data["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 3);
     let task = task();
@@ -176,7 +162,7 @@ fn loss_gradient_and_meta_gradient_match_jax() {
 #[test]
 fn meta_gradient_matches_finite_differences() {
     let device = Device::flex();
-    let data = golden();
+    let data = golden("learned_image_mlp.json");
     let case = &data["cases"][0];
     let task = task();
     let lopt = LearnableAdam::default();
