@@ -55,14 +55,6 @@ def meta_loss(theta, p0, x, y, steps):
   return loss_fn(p, x, y)
 
 
-def truncated_normal(rng, shape, scale):
-  out = rng.standard_normal(shape)
-  while True:
-    bad = np.abs(out) > 2
-    if not bad.any():
-      return (out * scale).astype(np.float32)
-    out[bad] = rng.standard_normal(bad.sum())
-
 
 def case(name, theta, steps, bias_scale):
   rng = np.random.default_rng(zlib.crc32(name.encode()))
@@ -72,9 +64,9 @@ def case(name, theta, steps, bias_scale):
   x = np.clip(means[labels] + 0.2 * rng.standard_normal((BATCH, DIM)), 0, 1).astype(np.float32)
   y = np.eye(CLASSES, dtype=np.float32)[labels]
   p0 = {
-      "mlp/~/linear_0/w": truncated_normal(rng, (DIM, HIDDEN), 1 / np.sqrt(DIM)),
+      "mlp/~/linear_0/w": g.truncated_normal(rng, (DIM, HIDDEN), 1 / np.sqrt(DIM)),
       "mlp/~/linear_0/b": (bias_scale * rng.standard_normal(HIDDEN)).astype(np.float32),
-      "mlp/~/linear_1/w": truncated_normal(rng, (HIDDEN, CLASSES), 1 / np.sqrt(HIDDEN)),
+      "mlp/~/linear_1/w": g.truncated_normal(rng, (HIDDEN, CLASSES), 1 / np.sqrt(HIDDEN)),
       "mlp/~/linear_1/b": (bias_scale * rng.standard_normal(CLASSES)).astype(np.float32),
   }
   p0 = {k: jnp.asarray(v) for k, v in p0.items()}

@@ -92,20 +92,12 @@ def meta_loss(theta, p0, steps, exp_mult, step_mult):
   return sum(jnp.sum(v * v) for v in p.values())
 
 
-def truncated_normal(rng, shape, scale):
-  out = rng.standard_normal(shape)
-  while True:
-    bad = np.abs(out) > 2
-    if not bad.any():
-      return (out * scale).astype(np.float32)
-    out[bad] = rng.standard_normal(bad.sum())
-
 
 def case(name, steps, exp_mult, step_mult, out_scale):
   rng = np.random.default_rng(zlib.crc32(name.encode()))
   theta = {}
   for l in range(3):
-    w = truncated_normal(rng, (WIDTHS[l], WIDTHS[l + 1]), 1 / np.sqrt(WIDTHS[l]))
+    w = g.truncated_normal(rng, (WIDTHS[l], WIDTHS[l + 1]), 1 / np.sqrt(WIDTHS[l]))
     if l == 2:
       w = w * out_scale
     theta[f"mlp/~/linear_{l}/w"] = jnp.asarray(w)

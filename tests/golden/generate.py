@@ -265,6 +265,16 @@ for _paths in (t[0] for t in TREES.values()):
   assert _paths == sorted(_paths), "paths must be listed in jax's sorted order"
 
 
+def truncated_normal(rng, shape, scale):
+  """haiku's default Linear init as numpy draws it: N(0, 1) redrawn outside +-2, times scale."""
+  out = rng.standard_normal(shape)
+  while True:
+    bad = np.abs(out) > 2
+    if not bad.any():
+      return (out * scale).astype(np.float32)
+    out[bad] = rng.standard_normal(bad.sum())
+
+
 def seed_of(name):
   return zlib.crc32(name.encode("utf-8"))
 

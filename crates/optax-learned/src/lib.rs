@@ -35,6 +35,7 @@
 pub mod data;
 pub mod estimators;
 mod eval_training;
+mod haiku_mlp;
 mod learnable_adam;
 mod learnable_sgd;
 mod learnable_sgdm;

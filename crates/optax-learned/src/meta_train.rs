@@ -12,7 +12,7 @@
 //! ```
 
 use burn::tensor::Device;
-use optax_core::{apply_updates, Extra, GradientTransformation, OptaxError, Result, Tree};
+use optax_core::{apply_updates, Extra, GradientTransformation, OptaxError, Result, State, Tree};
 
 use crate::learned_optimizer::LearnedOptimizer;
 use crate::meta_grad::{meta_value_and_grad, MetaLoss};
@@ -63,6 +63,27 @@ pub struct MetaTrainOutcome {
     pub theta: Tree,
     /// Every iteration's record.
     pub history: Vec<MetaStep>,
+}
+
+/// `theta` leaf by leaf, as recorded in [`MetaStep::theta`].
+fn theta_values(theta: &Tree) -> Result<Vec<(String, Vec<f32>)>> {
+    Ok(theta
+        .paths()
+        .iter()
+        .cloned()
+        .zip(theta.to_vecs()?)
+        .collect())
+}
+
+/// One step of the meta-optimizer: `theta + meta_opt.update(grad)` and its next state.
+fn step_theta(
+    meta_opt: &GradientTransformation,
+    grad: Tree,
+    state: &State,
+    theta: &Tree,
+) -> Result<(Tree, State)> {
+    let (updates, next) = meta_opt.update(grad, state, Some(theta), &Extra::default())?;
+    Ok((apply_updates(theta, &updates)?, next))
 }
 
 /// A 64-bit mix of `seed` and `i` (splitmix64), for one seed per meta-iteration.
@@ -127,18 +148,11 @@ pub fn meta_train(
         let step = MetaStep {
             iteration: i,
             meta_loss: loss,
-            theta: theta
-                .paths()
-                .iter()
-                .cloned()
-                .zip(theta.to_vecs()?)
-                .collect(),
+            theta: theta_values(&theta)?,
             skipped: !finite,
         };
         if finite {
-            let (updates, next) = meta_opt.update(grad, &state, Some(&theta), &Extra::default())?;
-            theta = apply_updates(&theta, &updates)?;
-            state = next;
+            (theta, state) = step_theta(meta_opt, grad, &state, &theta)?;
         }
         on_step(&step);
         history.push(step);
@@ -193,18 +207,11 @@ pub fn meta_train_with_estimators(
             } else {
                 NAN_LOSS_VALUE
             },
-            theta: theta
-                .paths()
-                .iter()
-                .cloned()
-                .zip(theta.to_vecs()?)
-                .collect(),
+            theta: theta_values(&theta)?,
             skipped: false,
         };
         let grad = grad.expect("at least one estimator");
-        let (updates, next) = meta_opt.update(grad, &state, Some(&theta), &Extra::default())?;
-        theta = apply_updates(&theta, &updates)?;
-        state = next;
+        (theta, state) = step_theta(meta_opt, grad, &state, &theta)?;
         on_step(&step);
         history.push(step);
     }

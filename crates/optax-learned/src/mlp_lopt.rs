@@ -22,10 +22,8 @@
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use optax_core::{OptaxError, Result, State, Tree};
-use rand::rngs::StdRng;
-use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
 
+use crate::haiku_mlp;
 use crate::learned_optimizer::LearnedOptimizer;
 use crate::optimizer::{OptState, Optimizer};
 
@@ -101,65 +99,12 @@ impl LearnedOptimizer for MlpLOpt {
         if self.hidden_size == 0 {
             return Err(OptaxError::invalid("hidden_size", "must be at least 1"));
         }
-        let mut rng = StdRng::seed_from_u64(seed);
-        let widths = self.widths();
-        let mut tree = Tree::builder();
-        for l in 0..widths.len() - 1 {
-            let (fan_in, fan_out) = (widths[l], widths[l + 1]);
-            let scale = 1.0 / (fan_in as f32).sqrt();
-            let w: Vec<f32> = (0..fan_in * fan_out)
-                .map(|_| loop {
-                    let x: f32 = StandardNormal.sample(&mut rng);
-                    if x.abs() <= 2.0 {
-                        break x * scale;
-                    }
-                })
-                .collect();
-            tree = tree
-                .leaf(
-                    format!("mlp/~/linear_{l}/w"),
-                    Tensor::<2>::from_data(TensorData::new(w, [fan_in, fan_out]), device),
-                )
-                .leaf(
-                    format!("mlp/~/linear_{l}/b"),
-                    Tensor::<1>::zeros([fan_out], device),
-                );
-        }
-        tree.build()
+        haiku_mlp::init(&self.widths(), seed, device)
     }
 
     fn opt_fn(&self, theta: &Tree) -> Result<Box<dyn Optimizer>> {
-        let widths = self.widths();
-        let layers = (0..widths.len() - 1)
-            .map(|l| {
-                let (fan_in, fan_out) = (widths[l], widths[l + 1]);
-                let (wp, bp) = (format!("mlp/~/linear_{l}/w"), format!("mlp/~/linear_{l}/b"));
-                let missing = |p: &str| {
-                    OptaxError::state(
-                        p,
-                        format!(
-                            "MLPLOpt reads meta-parameter `{p}`; theta has {:?}",
-                            theta.paths()
-                        ),
-                    )
-                };
-                let w = theta.get_flat(&wp).map_err(|_| missing(&wp))?;
-                let b = theta.get_flat(&bp).map_err(|_| missing(&bp))?;
-                if w.dims()[0] != fan_in * fan_out || b.dims()[0] != fan_out {
-                    return Err(OptaxError::state(
-                        &wp,
-                        format!(
-                            "MLPLOpt layer {l} is {fan_in}×{fan_out}; theta holds {} and {} values",
-                            w.dims()[0],
-                            b.dims()[0]
-                        ),
-                    ));
-                }
-                Ok((w.reshape([fan_in, fan_out]), b.reshape([1, fan_out])))
-            })
-            .collect::<Result<Vec<_>>>()?;
         Ok(Box::new(MlpLOptOptimizer {
-            layers,
+            layers: haiku_mlp::layers(theta, &self.widths(), "MLPLOpt")?,
             exp_mult: self.exp_mult,
             step_mult: self.step_mult,
         }))

@@ -19,8 +19,8 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::{
-    check_std, inner_value_and_grad, nan_to_num, perturbation, EstimatorOut, GradientEstimator,
-    TruncationSchedule,
+    check_settings, inner_value_and_grad, nan_to_num, perturbation, theta_device, EstimatorOut,
+    GradientEstimator, TruncationSchedule,
 };
 use crate::learned_optimizer::LearnedOptimizer;
 use crate::meta_train::derive_seed;
@@ -51,16 +51,12 @@ impl FullEs {
         num_tasks: usize,
         seed: u64,
     ) -> Result<Self> {
-        check_std(std)?;
-        schedule.validate()?;
+        check_settings(std, &schedule, num_tasks)?;
         if schedule == TruncationSchedule::NeverEnding {
             return Err(OptaxError::invalid(
                 "truncation_schedule",
                 "FullES unrolls whole runs: a never-ending schedule has no end",
             ));
-        }
-        if num_tasks == 0 {
-            return Err(OptaxError::invalid("num_tasks", "must be at least 1"));
         }
         Ok(Self {
             family,
@@ -76,9 +72,7 @@ impl FullEs {
 
     /// The mean normalised loss of one run of `theta` from `seed`'s initial parameters and data.
     fn run(&self, task: &dyn Task, theta: &Tree, seed: u64, length: usize) -> Result<f32> {
-        let device = theta
-            .device()
-            .ok_or_else(|| OptaxError::invalid("theta", "has no leaves"))?;
+        let device = theta_device(theta)?;
         let opt = self.lopt.opt_fn(theta)?;
         let mut data = task.datasets(seed, &device).transpose()?;
         let mut state = opt.init(task.init(seed, &device)?, Some(length))?;
@@ -107,9 +101,7 @@ impl GradientEstimator for FullEs {
                 .schedule
                 .sample_length(&mut self.rng)
                 .expect("checked in new: the schedule ends");
-            let device = theta
-                .device()
-                .ok_or_else(|| OptaxError::invalid("theta", "has no leaves"))?;
+            let device = theta_device(theta)?;
             let task = self.family.sample_task(seed, &device)?;
             let eps = perturbation(theta, self.std, &mut self.rng)?;
             let pos = theta.zip_map(&eps, |t, e| t + e)?;

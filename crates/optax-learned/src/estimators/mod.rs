@@ -63,9 +63,7 @@ pub fn inner_value_and_grad(
 
 /// ε ~ N(0, std²) per element, shaped like `theta`.
 pub(crate) fn perturbation(theta: &Tree, std: f64, rng: &mut StdRng) -> Result<Tree> {
-    let device = theta
-        .device()
-        .ok_or_else(|| OptaxError::invalid("theta", "has no leaves"))?;
+    let device = theta_device(theta)?;
     let leaves = theta
         .leaves()
         .iter()
@@ -83,16 +81,31 @@ pub(crate) fn perturbation(theta: &Tree, std: f64, rng: &mut StdRng) -> Result<T
     Tree::from_flat(theta.def().clone(), leaves)
 }
 
-/// Checks the ES noise scale.
-pub(crate) fn check_std(std: f64) -> Result<()> {
-    if std > 0.0 && std.is_finite() {
-        Ok(())
-    } else {
-        Err(OptaxError::invalid(
+/// Checks what every ES estimator is built from: the noise scale, the schedule, the task
+/// count.
+pub(crate) fn check_settings(
+    std: f64,
+    schedule: &TruncationSchedule,
+    num_tasks: usize,
+) -> Result<()> {
+    if !(std > 0.0 && std.is_finite()) {
+        return Err(OptaxError::invalid(
             "std",
             format!("must be positive and finite, got {std}"),
-        ))
+        ));
     }
+    schedule.validate()?;
+    if num_tasks == 0 {
+        return Err(OptaxError::invalid("num_tasks", "must be at least 1"));
+    }
+    Ok(())
+}
+
+/// The device `theta` lives on (its leaves'), where the inner runs go.
+pub(crate) fn theta_device(theta: &Tree) -> Result<burn::tensor::Device> {
+    theta
+        .device()
+        .ok_or_else(|| OptaxError::invalid("theta", "has no leaves"))
 }
 
 /// learned_optimization's `jnp.nan_to_num` on a loss difference: NaN → 0, ±inf → ±f32::MAX.

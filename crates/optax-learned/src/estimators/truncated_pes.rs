@@ -26,13 +26,13 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::{
-    check_std, inner_value_and_grad, nan_to_num, perturbation, EstimatorOut, GradientEstimator,
-    TruncationSchedule,
+    check_settings, inner_value_and_grad, nan_to_num, perturbation, theta_device, EstimatorOut,
+    GradientEstimator, TruncationSchedule,
 };
 use crate::data::batches::Datasets;
 use crate::learned_optimizer::LearnedOptimizer;
 use crate::meta_train::derive_seed;
-use crate::optimizer::OptState;
+use crate::optimizer::{OptState, Optimizer};
 use crate::task::Task;
 use crate::task_family::TaskFamily;
 
@@ -75,13 +75,9 @@ impl TruncatedPes {
         num_tasks: usize,
         seed: u64,
     ) -> Result<Self> {
-        check_std(std)?;
-        schedule.validate()?;
+        check_settings(std, &schedule, num_tasks)?;
         if trunc_length == 0 {
             return Err(OptaxError::invalid("trunc_length", "must be at least 1"));
-        }
-        if num_tasks == 0 {
-            return Err(OptaxError::invalid("num_tasks", "must be at least 1"));
         }
         Ok(Self {
             family,
@@ -101,26 +97,30 @@ impl TruncatedPes {
         derive_seed(self.seed, (i as u64) << 32 | episode)
     }
 
-    fn start_workers(&mut self, theta: &Tree, device: &Device) -> Result<()> {
-        let opt = self.lopt.opt_fn(theta)?;
-        for i in 0..self.num_tasks {
-            let length = self.schedule.sample_length(&mut self.rng);
-            let seed = self.episode_seed(i, 0);
-            let task = self.family.sample_task(seed, device)?;
-            let p0 = task.init(seed, device)?;
-            let data = task.datasets(seed, device).transpose()?;
-            self.workers.push(PesWorker {
-                task,
-                pos: opt.init(p0.clone(), length)?,
-                neg: opt.init(p0, length)?,
-                xi: theta.map(|t| t.zeros_like()),
-                step: 0,
-                length,
-                data,
-                episode: 0,
-            });
-        }
-        Ok(())
+    /// Task `i`'s episode `episode`: a task of the family, its data, the pair of inner runs
+    /// from the same fresh parameters, and the episode's length; `xi` carried over.
+    fn start_episode(
+        &mut self,
+        i: usize,
+        episode: u64,
+        (opt_pos, opt_neg): (&dyn Optimizer, &dyn Optimizer),
+        xi: Tree,
+        device: &Device,
+    ) -> Result<PesWorker> {
+        let length = self.schedule.sample_length(&mut self.rng);
+        let seed = self.episode_seed(i, episode);
+        let task = self.family.sample_task(seed, device)?;
+        let p0 = task.init(seed, device)?;
+        Ok(PesWorker {
+            data: task.datasets(seed, device).transpose()?,
+            task,
+            pos: opt_pos.init(p0.clone(), length)?,
+            neg: opt_neg.init(p0, length)?,
+            xi,
+            step: 0,
+            length,
+            episode,
+        })
     }
 }
 
@@ -130,11 +130,14 @@ impl GradientEstimator for TruncatedPes {
     }
 
     fn estimate(&mut self, theta: &Tree) -> Result<EstimatorOut> {
-        let device = theta
-            .device()
-            .ok_or_else(|| OptaxError::invalid("theta", "has no leaves"))?;
+        let device = theta_device(theta)?;
         if self.workers.is_empty() {
-            self.start_workers(theta, &device)?;
+            let opt = self.lopt.opt_fn(theta)?;
+            for i in 0..self.num_tasks {
+                let xi = theta.map(|t| t.zeros_like());
+                let worker = self.start_episode(i, 0, (opt.as_ref(), opt.as_ref()), xi, &device)?;
+                self.workers.push(worker);
+            }
         }
         let two_var = 2.0 * self.std * self.std;
         let mut grad: Option<Tree> = None;
@@ -148,17 +151,9 @@ impl GradientEstimator for TruncatedPes {
             for _ in 0..self.trunc_length {
                 let w = &self.workers[i];
                 if w.length.is_some_and(|l| w.step >= l) {
-                    let episode = w.episode + 1;
-                    let length = self.schedule.sample_length(&mut self.rng);
-                    let seed = self.episode_seed(i, episode);
-                    let task = self.family.sample_task(seed, &device)?;
-                    let p0 = task.init(seed, &device)?;
-                    let data = task.datasets(seed, &device).transpose()?;
-                    let w = &mut self.workers[i];
-                    (w.task, w.data) = (task, data);
-                    w.pos = opt_pos.init(p0.clone(), length)?;
-                    w.neg = opt_neg.init(p0, length)?;
-                    (w.step, w.length, w.episode) = (0, length, episode);
+                    let (episode, xi) = (w.episode + 1, w.xi.clone());
+                    let opts = (opt_pos.as_ref(), opt_neg.as_ref());
+                    self.workers[i] = self.start_episode(i, episode, opts, xi, &device)?;
                     reset = true;
                     continue;
                 }

@@ -21,15 +21,13 @@
 use std::sync::Arc;
 
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use optax_core::{OptaxError, Result, Tree};
-use rand::rngs::StdRng;
-use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
 
 use crate::data::batches::{Batch, Datasets};
 use crate::data::classification::ClassificationData;
 use crate::data::fashion_mnist::fashion_mnist;
+use crate::haiku_mlp;
 use crate::task::Task;
 
 /// A ReLU MLP classifier on a [`ClassificationData`] (learned_optimization's `_MLPImageTask`).
@@ -91,29 +89,9 @@ impl ImageMlp {
         w
     }
 
-    /// The parameter paths of layer `l` (haiku's `mlp/~/linear_l/{w,b}`).
-    fn paths(l: usize) -> (String, String) {
-        (format!("mlp/~/linear_{l}/w"), format!("mlp/~/linear_{l}/b"))
-    }
-
     /// The weights and biases, layer by layer, as `[fan_in, fan_out]` and `[1, fan_out]`.
     fn layers(&self, params: &Tree) -> Result<Vec<(Tensor<2>, Tensor<2>)>> {
-        let widths = self.widths();
-        (0..widths.len() - 1)
-            .map(|l| {
-                let (w, b) = Self::paths(l);
-                let (fan_in, fan_out) = (widths[l], widths[l + 1]);
-                let wt = params.get_flat(&w)?;
-                let bt = params.get_flat(&b)?;
-                if wt.dims()[0] != fan_in * fan_out || bt.dims()[0] != fan_out {
-                    return Err(OptaxError::state(
-                        &w,
-                        format!("{} expects layer {l} of {fan_in}×{fan_out}", self.name),
-                    ));
-                }
-                Ok((wt.reshape([fan_in, fan_out]), bt.reshape([1, fan_out])))
-            })
-            .collect()
+        haiku_mlp::layers(params, &self.widths(), &self.name)
     }
 
     fn batch<'a>(&self, batch: Option<&'a Batch>) -> Result<&'a Batch> {
@@ -162,7 +140,7 @@ impl ImageMlp {
     fn assemble(&self, grads: Vec<(Tensor<2>, Tensor<2>)>, params: &Tree) -> Result<Tree> {
         let mut by_path: Vec<(String, Tensor<1>)> = Vec::new();
         for (l, (gw, gb)) in grads.into_iter().enumerate() {
-            let (w, b) = Self::paths(l);
+            let (w, b) = haiku_mlp::layer_paths(l);
             let (nw, nb): (usize, usize) = (gw.dims().iter().product(), gb.dims().iter().product());
             by_path.push((w, gw.reshape([nw])));
             by_path.push((b, gb.reshape([nb])));
@@ -187,29 +165,7 @@ impl Task for ImageMlp {
     }
 
     fn init(&self, seed: u64, device: &Device) -> Result<Tree> {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let widths = self.widths();
-        let mut tree = Tree::builder();
-        for l in 0..widths.len() - 1 {
-            let (fan_in, fan_out) = (widths[l], widths[l + 1]);
-            let scale = 1.0 / (fan_in as f32).sqrt();
-            let w: Vec<f32> = (0..fan_in * fan_out)
-                .map(|_| loop {
-                    let x: f32 = StandardNormal.sample(&mut rng);
-                    if x.abs() <= 2.0 {
-                        break x * scale;
-                    }
-                })
-                .collect();
-            let (pw, pb) = Self::paths(l);
-            tree = tree
-                .leaf(
-                    pw,
-                    Tensor::<2>::from_data(TensorData::new(w, [fan_in, fan_out]), device),
-                )
-                .leaf(pb, Tensor::<1>::zeros([fan_out], device));
-        }
-        tree.build()
+        haiku_mlp::init(&self.widths(), seed, device)
     }
 
     fn loss(&self, params: &Tree, batch: Option<&Batch>) -> Result<Tensor<1>> {

@@ -13,7 +13,7 @@ use optax_learned::{
 };
 use serde_json::Value;
 
-use crate::{floats, golden};
+use crate::{floats, golden, relative_error, tree, worst_error};
 
 /// float32 with sums ordered differently: the loss to 1e-6, gradients to 1e-5 of their largest
 /// component, the Part 1 meta-gradients too. Measured (2026-12-02): loss 3e-7, gradient 3e-7,
@@ -52,37 +52,6 @@ fn batch(case: &Value, device: &Device) -> Batch {
         inputs: Tensor::from_data(TensorData::new(x, [n, 64]), device),
         targets: Tensor::from_data(TensorData::new(y, [n, 10]), device),
     }
-}
-
-/// The recorded tree `key` of `case`, in the order and shapes of `like`.
-fn tree(case: &Value, key: &str, like: &Tree, device: &Device) -> Tree {
-    let data = like
-        .paths()
-        .iter()
-        .map(|p| floats(&case[key][p.as_str()]))
-        .collect();
-    Tree::from_vecs(like.def().clone(), data, device).unwrap()
-}
-
-/// The largest error of `got` against `case[key]`, relative to the largest recorded component.
-fn worst_error(got: &Tree, case: &Value, key: &str) -> f64 {
-    let want: Vec<Vec<f32>> = got
-        .paths()
-        .iter()
-        .map(|p| floats(&case[key][p.as_str()]))
-        .collect();
-    let scale = want
-        .iter()
-        .flatten()
-        .map(|v| v.abs() as f64)
-        .fold(0.0, f64::max);
-    got.to_vecs()
-        .unwrap()
-        .iter()
-        .flatten()
-        .zip(want.iter().flatten())
-        .map(|(&a, &b)| (a as f64 - b as f64).abs() / scale)
-        .fold(0.0, f64::max)
 }
 
 #[test]
@@ -125,11 +94,10 @@ fn loss_gradient_and_meta_gradient_match_jax() {
             MetaLoss::LastStep,
         )
         .unwrap();
-        let want = floats(&case["meta_loss"])[0] as f64;
-        let value_err = (value as f64 - want).abs() / want;
+        let value_err = relative_error(value, &case["meta_loss"]);
         assert!(
             value_err <= META_LOSS_RTOL,
-            "{name}: meta-loss {value}, JAX {want}"
+            "{name}: meta-loss {value}, error {value_err:.1e}"
         );
         let meta_err = worst_error(&meta_grad, case, "meta_grad");
         let tol = if name.starts_with("large") {
