@@ -8,7 +8,7 @@ use crate::optimizer::Optimizer;
 /// An optimizer with meta-parameters `theta`: `init` draws them, `opt_fn` gives the
 /// [`Optimizer`] they define. Where `theta` is tracked by autodiff, so are the steps of that
 /// optimizer, which is what meta-gradients differentiate.
-pub trait LearnedOptimizer {
+pub trait LearnedOptimizer: Send + Sync {
     /// The learned optimizer's name.
     fn name(&self) -> String;
 

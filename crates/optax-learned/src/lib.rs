@@ -47,6 +47,7 @@ mod optimizer;
 mod task;
 mod task_family;
 mod tasks;
+mod theta_io;
 
 pub use data::batches::{Batch, Batches, Datasets, Split};
 pub use data::classification::ClassificationData;
@@ -72,3 +73,4 @@ pub use task::Task;
 pub use task_family::{single_task_to_family, SingleTaskFamily, TaskFamily};
 pub use tasks::image_mlp::ImageMlp;
 pub use tasks::quadratic::{CenteredQuadraticTask, FixedDimQuadraticFamily, QuadraticTask};
+pub use theta_io::{load_theta, save_theta};

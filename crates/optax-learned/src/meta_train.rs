@@ -29,6 +29,9 @@ pub struct MetaTrainConfig {
     pub meta_loss: MetaLoss,
     /// Seed of `theta`, of the initial parameters and of the batch order (0).
     pub seed: u64,
+    /// Where meta-training starts (e.g. a saved `theta`, [`crate::load_theta`]); `None`: the
+    /// learned optimizer's `init(seed)`.
+    pub initial_theta: Option<Tree>,
 }
 
 impl Default for MetaTrainConfig {
@@ -38,6 +41,7 @@ impl Default for MetaTrainConfig {
             unroll_steps: 4,
             meta_loss: MetaLoss::LastStep,
             seed: 0,
+            initial_theta: None,
         }
     }
 }
@@ -127,7 +131,10 @@ pub fn meta_train(
             "an unroll needs at least one step",
         ));
     }
-    let mut theta = lopt.init(config.seed, device)?;
+    let mut theta = match &config.initial_theta {
+        Some(theta) => theta.to_device(device),
+        None => lopt.init(config.seed, device)?,
+    };
     let mut state = meta_opt.init(&theta)?;
     let mut datasets = task.datasets(config.seed, device).transpose()?;
     let mut history = Vec::with_capacity(config.iterations);

@@ -9,8 +9,9 @@ use crate::data::batches::{Batch, Datasets};
 /// (or none, for tasks without data), and the task's data streams.
 ///
 /// learned_optimization's `Task`: `init(key)`, `loss(params, key, data)`, `normalizer`,
-/// `datasets`.
-pub trait Task {
+/// `datasets`. `Send + Sync`, so that tasks can be shared between the estimators that train on
+/// them (`Arc<dyn Task>`).
+pub trait Task: Send + Sync {
     /// The task's name (learned_optimization: the class name).
     fn name(&self) -> String;
 

@@ -10,7 +10,7 @@ use optax_core::{Result, Tree};
 use crate::task::Task;
 
 /// A family of tasks: `sample(seed)` draws a configuration, `task_fn(cfg)` builds its task.
-pub trait TaskFamily {
+pub trait TaskFamily: Send + Sync {
     /// The family's name.
     fn name(&self) -> String;
 

@@ -22,6 +22,7 @@
 //! 256 evaluation inputs are on the device before the first step, and the loss is read back
 //! only every 100 steps (100 values at a time), so no step waits for the device otherwise.
 
+mod meta;
 mod plot;
 mod progress;
 
@@ -43,6 +44,10 @@ use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use serde::Serialize;
 
+pub use meta::{
+    notebook_lr_curve, peak_rss_bytes, run_meta, run_meta_silent, EstimatorChoice, EvalReport,
+    LearnedOptimizerChoice, MetaConfig, MetaReport, TaskChoice, NOTEBOOK_LR,
+};
 pub use plot::{line_chart_log_y, Canvas, Series};
 use progress::Console;
 
@@ -74,9 +79,14 @@ warmup_cosine_decay_schedule(0.0, 1.0, 50, 1000, end_value=0.0))). Both print \
 second and the device. The losses of every step go to OUT/losses.csv and a log-scale plot of \
 both runs to OUT/loss.png.\n\n\
 Exit status: 0 on success, 1 when the run fails (no WebGPU adapter, a bad spec, an output \
-folder that cannot be written), 2 for a bad command line."
+folder that cannot be written), 2 for a bad command line.\n\n\
+`optax-train meta` runs learned_optimization's Part 1 instead (see `optax-train meta --help`)."
 )]
 pub struct Config {
+    /// Another program than the quickstart.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Where to train: `cpu` (burn-flex), `wgpu` (the first WebGPU/Vulkan/Metal/DX12 adapter;
     /// lavapipe works without a GPU) or `ndarray` (burn-ndarray; build with `--features
     /// ndarray`).
@@ -114,9 +124,21 @@ pub struct Config {
     pub json: bool,
 }
 
+/// The programs besides the quickstart.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// learned_optimization's Part 1: meta-train LearnableAdam's hyperparameters on the
+    /// Fashion-MNIST 8×8 MLP task (4-step unrolls on one batch, learned_optimization's Adam(1e-2)
+    /// on theta, 2000 meta-iterations; the options choose other learned optimizers, estimators
+    /// and tasks); prints the meta-loss and learning rate every 100 iterations, writes
+    /// theta.csv, theta.json, theta.bpk and a plot.
+    Meta(MetaConfig),
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
+            command: None,
             device: "cpu".into(),
             optimizer: None,
             steps: 1000,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::Parser;
-use optax_train::{run_quickstart, Config};
+use optax_train::{run_meta, run_quickstart, Command, Config};
 
 fn main() -> ExitCode {
     let config = match Config::try_parse() {
@@ -24,6 +24,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Command::Meta(meta)) = &config.command {
+        return match run_meta(meta) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("optax-train meta: error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match run_quickstart(&config) {
         Ok(report) => {
             if config.json {
